@@ -1,0 +1,1 @@
+"""Pure geospatial functions: joins, indicators, index and maps (no I/O, no Streamlit)."""

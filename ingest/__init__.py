@@ -1,0 +1,1 @@
+"""Download, parse and validate each source, and build the processed ward store."""

@@ -1,0 +1,294 @@
+"""Shared plumbing for reading the publishers' CSV files strictly.
+
+Every source module (``ofcom_fixed``, ``iod``, ``census`` ...) reads its files through these
+functions so that all of them treat encodings, headers and numbers the same way:
+
+- text is decoded as UTF-8 (a BOM is dropped) and, failing that, as Windows-1252, the encoding
+  of files saved by Excel on a council PC;
+- every cell is read as text first, so that nothing is guessed by a CSV sniffer;
+- headers are matched *by name* against an explicit map for each known release, and an unknown
+  header is an error, never a silent drop;
+- numbers are converted column by column, and a bad cell is reported with file, column, line
+  and the offending value.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ingest._errors import IngestError
+
+Blank = Literal["error", "zero", "nan"]
+
+
+@dataclass(frozen=True)
+class Release:
+    """One published layout of a source file.
+
+    Attributes
+    ----------
+    name : str
+        Release label as the publisher names it, e.g. ``"202507"`` or ``"IoD2019 File 2"``.
+    columns : Mapping[str, str | None]
+        Publisher header -> our canonical name. ``None`` marks a column we know and do not use.
+    notes : str
+        What differs in this release and what the reader does about it (shown in errors and the
+        store manifest).
+    """
+
+    name: str
+    columns: Mapping[str, str | None]
+    notes: str = ""
+
+    @property
+    def headers(self) -> frozenset[str]:
+        """Publisher headers of this release."""
+        return frozenset(self.columns)
+
+
+def read_text(path: Path, *, source: str) -> str:
+    """Return the decoded text of ``path``: UTF-8 (BOM dropped), else Windows-1252.
+
+    Parameters
+    ----------
+    path : Path
+        File to read.
+    source : str
+        Source module name used in error messages, e.g. ``"ofcom_fixed"``.
+
+    Returns
+    -------
+    str
+        The file's text with universal newlines (CRLF and CR both become LF).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"{source}: file not found: {path}")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise IngestError(f"{source}: {path.name} is empty; expected a CSV with a header row.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="strict")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_csv_text(
+    text: str, *, path: Path, source: str, skiprows: int = 0, nrows: int | None = None
+) -> pd.DataFrame:
+    """Parse CSV ``text`` into a frame of strings, headers stripped of surrounding spaces.
+
+    Parameters
+    ----------
+    text : str
+        Decoded CSV text (see :func:`read_text`).
+    path : Path
+        File the text came from, for messages.
+    source : str
+        Source module name, for messages.
+    skiprows : int, default 0
+        Lines before the header (e.g. a Nomis preamble).
+    nrows : int, optional
+        Read at most this many data rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All cells as ``str``; empty cells are ``""``. ``attrs["first_line"]`` is the 1-based file
+        line number of the first data row, so messages can point at a line.
+    """
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            na_filter=False,
+            skiprows=skiprows,
+            nrows=None if nrows is None else nrows + 1,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:
+        raise IngestError(f"{source}: {Path(path).name} is not a well-formed CSV: {exc}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise IngestError(f"{source}: {Path(path).name} has no header row.") from exc
+    header = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise IngestError(
+            f"{source}: {Path(path).name} repeats the column(s) {duplicated}; each header must "
+            "appear once."
+        )
+    frame.attrs["first_line"] = skiprows + 2
+    return frame
+
+
+def match_release(
+    columns: Iterable[str], releases: Iterable[Release], *, path: Path, source: str
+) -> Release:
+    """Return the release whose header set equals ``columns`` exactly (order is ignored).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Headers found in the file.
+    releases : iterable of Release
+        Known layouts of this source.
+    path : Path
+        File, for messages.
+    source : str
+        Source module name, for messages.
+
+    Returns
+    -------
+    Release
+        The one matching layout.
+
+    Raises
+    ------
+    IngestError
+        When no known release has exactly these headers; the message names the closest release,
+        the headers it lacks and the headers it does not know.
+    """
+    found = frozenset(columns)
+    candidates = list(releases)
+    for release in candidates:
+        if release.headers == found:
+            return release
+    closest = min(candidates, key=lambda r: len(r.headers ^ found))
+    missing = sorted(closest.headers - found)
+    unknown = sorted(found - closest.headers)
+    raise IngestError(
+        f"{source}: {Path(path).name} does not match any known release of this source. "
+        f"Closest is {closest.name!r}: missing column(s) {missing}; unknown column(s) {unknown}. "
+        f"Known releases: {[r.name for r in candidates]}. If the publisher has renamed a column, "
+        "add the new release's header map to ingest/" + source + ".py."
+    )
+
+
+def apply_release(frame: pd.DataFrame, release: Release) -> pd.DataFrame:
+    """Rename publisher headers to canonical names and drop columns mapped to ``None``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Frame as read, with publisher headers.
+    release : Release
+        Its matched layout.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Only the canonical columns, in the order of ``release.columns``; attrs kept.
+    """
+    keep = {raw: name for raw, name in release.columns.items() if name is not None}
+    out = frame[list(keep)].rename(columns=keep)
+    out.attrs = {**frame.attrs, "release": release.name}
+    return out
+
+
+def to_number(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    path: Path,
+    source: str,
+    kind: Literal["count", "percent", "float"],
+    blank: Blank = "error",
+    header: str | None = None,
+) -> pd.Series:
+    """Convert one text column to numbers, strictly.
+
+    Thousands separators inside a value (``"1,296"``) are accepted; anything else that is not a
+    number is an error naming the file, the column, the line and the value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Frame of strings from :func:`read_csv_text` (``attrs["first_line"]`` used for lines).
+    column : str
+        Column to convert.
+    path : Path
+        File, for messages.
+    source : str
+        Source module name, for messages.
+    kind : {"count", "percent", "float"}
+        ``count``: a whole number >= 0 (returned as ``int64`` unless blanks become NaN).
+        ``percent``: a number in [0, 100] (a trailing ``%`` is accepted).
+        ``float``: any finite number.
+    blank : {"error", "zero", "nan"}, default "error"
+        What an empty cell means.
+    header : str, optional
+        The publisher's header, when ``column`` is already a canonical name.
+
+    Returns
+    -------
+    pandas.Series
+        Numeric values with the frame's index.
+    """
+    shown = header or column
+    raw = frame[column].astype(str).str.strip()
+    cleaned = raw.str.replace(",", "", regex=False)
+    if kind == "percent":
+        cleaned = cleaned.str.removesuffix("%")
+    is_blank = cleaned == ""
+    values = pd.to_numeric(cleaned.where(~is_blank, None), errors="coerce").astype(float)
+    bad = (~is_blank) & (values.isna() | ~np.isfinite(values.fillna(0.0)))
+    expected = {
+        "count": "a whole number of 0 or more",
+        "percent": "a percentage between 0 and 100",
+        "float": "a number",
+    }[kind]
+    if kind == "count":
+        bad |= (~is_blank) & ((values < 0) | (values % 1 != 0))
+    elif kind == "percent":
+        bad |= (~is_blank) & ((values < 0) | (values > 100))
+    if blank == "error":
+        bad |= is_blank
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        line = frame.attrs.get("first_line", 2) + position
+        raise IngestError(
+            f"{source}: {Path(path).name}, column {shown!r}, line {line}: found "
+            f"{raw.iloc[position]!r}; expected {expected}"
+            + ("" if blank != "error" else " (blank cells are not allowed here)")
+            + f". {int(bad.sum())} cell(s) in this column are bad."
+        )
+    if blank == "zero":
+        values = values.fillna(0.0)
+    if kind == "count" and not values.isna().any():
+        return values.astype("int64")
+    return values
+
+
+def require_unique(frame: pd.DataFrame, column: str, *, path: Path, source: str) -> None:
+    """Raise when an area code appears on more than one row (it would be double-counted).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Parsed table.
+    column : str
+        Key column, e.g. ``"oa_code"``.
+    path : Path
+        File, for messages.
+    source : str
+        Source module name, for messages.
+    """
+    dupes = frame[column][frame[column].duplicated()]
+    if not dupes.empty:
+        raise IngestError(
+            f"{source}: {Path(path).name}, column {column!r}: code(s) "
+            f"{sorted(set(dupes))[:5]} appear on more than one row; each area must appear once "
+            "or its premises and people would be counted twice."
+        )

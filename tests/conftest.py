@@ -1,0 +1,25 @@
+"""Fixtures shared by all tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Folder of real public files (``../shared/data``).
+
+    Skipped with a reason on a user's machine that has no such folder; under CI (``CI`` set)
+    its absence is a failure, so the real-format tests can never silently stop running.
+    """
+    folder = Path(os.environ.get("DIM_SHARED_DATA", SHARED_DATA))
+    if not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the real data folder {folder} is missing")
+        pytest.skip(f"real public data folder {folder} not present (set DIM_SHARED_DATA)")
+    return folder
