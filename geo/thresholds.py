@@ -1,0 +1,30 @@
+"""Policy thresholds, with the documents that define them. Every other module imports these.
+
+Speeds are download speeds in Mbit/s unless named ``*_UPLOAD_*``.
+"""
+
+from __future__ import annotations
+
+#: Broadband Universal Service Obligation: a "decent" connection is at least 10 Mbit/s download
+#: and 1 Mbit/s upload. Source: The Electronic Communications (Universal Service) (Broadband)
+#: Order 2018 (SI 2018/445), in force 20 March 2020; Ofcom Connected Nations uses it for
+#: "premises below the USO" / "unable to receive decent broadband".
+USO_DOWNLOAD_MBIT = 10
+USO_UPLOAD_MBIT = 1
+
+#: Superfast broadband: at least 30 Mbit/s download. Source: Ofcom Connected Nations
+#: methodology ("SFBB"), matching the UK Government's superfast definition (BDUK).
+SUPERFAST_MBIT = 30
+
+#: Ultrafast broadband: at least 300 Mbit/s download (Ofcom Connected Nations "UFBB"); Ofcom
+#: also reports a 100 Mbit/s ultrafast tier, "UFBB (100Mbit/s)".
+ULTRAFAST_MBIT = 300
+ULTRAFAST_100_MBIT = 100
+
+#: Gigabit-capable: at least 1000 Mbit/s download. Source: Ofcom Connected Nations; DCMS
+#: Project Gigabit target of 99% gigabit-capable coverage by 2032.
+GIGABIT_MBIT = 1000
+
+#: A mobile not-spot: no 4G coverage from any of the four operators (Ofcom Connected Nations
+#: mobile files, "{tech}_..._0" columns: share covered by exactly 0 operators).
+MOBILE_NOTSPOT_OPERATORS = 0
