@@ -1,0 +1,158 @@
+"""Ward indicators: what each figure means, its unit, its geography level, and how it is made.
+
+The catalogue :data:`INDICATORS` is the one place that says how an indicator is labelled in
+the app and in exports, whether a higher value is worse, and whether it was measured for the
+ward or is local-authority context attached to every ward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from geo import thresholds
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How to show and read one ward column.
+
+    Attributes
+    ----------
+    name : str
+        Column name in the ward store.
+    label : str
+        Plain-words label for a council officer.
+    unit : str
+        ``"%"``, ``"premises"``, ``"people"`` or ``"rank"``.
+    level : {"ward", "local authority"}
+        ``"ward"`` when measured for the ward (or built from its small areas);
+        ``"local authority"`` when it is the LA's figure shown on every ward as context.
+    higher_is_worse : bool
+        Direction for colour scales and rankings.
+    source : str
+        Where the figure comes from.
+    """
+
+    name: str
+    label: str
+    unit: Literal["%", "premises", "people", "rank"]
+    level: Literal["ward", "local authority"]
+    higher_is_worse: bool
+    source: str
+
+
+_OFCOM_FIXED = "Ofcom Connected Nations, fixed coverage by output area, summed to wards"
+_OFCOM_MOBILE = "Ofcom Connected Nations, mobile coverage by local authority (LA-level context)"
+_IOD = "English Indices of Deprivation 2019 (MHCLG), LSOA ranks weighted by Census 2021 residents"
+_CENSUS = "Census 2021 table RM121 (ONS), LSOAs summed to wards by best-fit lookup"
+
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in (
+        Indicator(
+            "pct_premises_below_uso",
+            f"Premises below the USO (under {thresholds.USO_DOWNLOAD_MBIT} Mbit/s down or "
+            f"{thresholds.USO_UPLOAD_MBIT} up, fixed or FWA)",
+            "%", "ward", True, _OFCOM_FIXED,
+        ),
+        Indicator(
+            "pct_premises_without_superfast",
+            f"Premises without superfast broadband ({thresholds.SUPERFAST_MBIT} Mbit/s)",
+            "%", "ward", True, _OFCOM_FIXED,
+        ),
+        Indicator(
+            "pct_premises_without_gigabit",
+            f"Premises without gigabit-capable broadband ({thresholds.GIGABIT_MBIT} Mbit/s)",
+            "%", "ward", True, _OFCOM_FIXED,
+        ),
+        Indicator("premises_below_uso", "Premises below the USO (number)", "premises", "ward",
+                  True, _OFCOM_FIXED),
+        Indicator("premises", "Premises (all)", "premises", "ward", False, _OFCOM_FIXED),
+        Indicator("pct_residents_65_plus", "Residents aged 65 and over", "%", "ward", True,
+                  _CENSUS),
+        Indicator("residents", "Usual residents (Census 2021)", "people", "ward", False, _CENSUS),
+        Indicator(
+            "pct_residents_most_deprived_decile",
+            "Residents in the most deprived 10% of neighbourhoods in England",
+            "%", "ward", True, _IOD,
+        ),
+        Indicator(
+            "imd_average_rank",
+            "Average IMD rank of residents' neighbourhoods (1 = most deprived of 32,844)",
+            "rank", "ward", False, _IOD,
+        ),
+        Indicator(
+            "la_pct_premises_no_4g_indoor",
+            "Premises with no indoor 4G from any operator (whole local authority)",
+            "%", "local authority", True, _OFCOM_MOBILE,
+        ),
+        Indicator(
+            "la_pct_landmass_no_4g_outdoor",
+            "Land area with no outdoor 4G from any operator (whole local authority)",
+            "%", "local authority", True, _OFCOM_MOBILE,
+        ),
+    )
+}  # fmt: skip
+
+
+def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """``100 * part / whole``; NaN where ``whole`` is 0 (no premises: no rate)."""
+    return (100 * part / whole.where(whole > 0)).astype(float)
+
+
+def fixed_broadband_indicators(counts: pd.DataFrame) -> pd.DataFrame:
+    """Ward percentages of premises from summed Ofcom counts.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Ward rows with ``premises``, ``premises_below_uso``, ``premises_sfbb`` (>= 30 Mbit/s)
+        and ``premises_gigabit`` (numbers of premises).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; ``premises_without_superfast``, ``premises_without_gigabit`` (numbers) and
+        ``pct_premises_below_uso``, ``pct_premises_without_superfast``,
+        ``pct_premises_without_gigabit`` (% of all premises in the ward).
+    """
+    without_sfbb = counts["premises"] - counts["premises_sfbb"]
+    without_gigabit = counts["premises"] - counts["premises_gigabit"]
+    return pd.DataFrame(
+        {
+            "premises_without_superfast": without_sfbb,
+            "premises_without_gigabit": without_gigabit,
+            "pct_premises_below_uso": _pct(counts["premises_below_uso"], counts["premises"]),
+            "pct_premises_without_superfast": _pct(without_sfbb, counts["premises"]),
+            "pct_premises_without_gigabit": _pct(without_gigabit, counts["premises"]),
+        },
+        index=counts.index,
+    )
+
+
+def population_indicators(people: pd.DataFrame) -> pd.DataFrame:
+    """Ward shares of residents from summed Census counts.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        Ward rows with ``residents``, ``residents_65_plus`` and
+        ``residents_most_deprived_decile`` (numbers of people).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pct_residents_65_plus`` and ``pct_residents_most_deprived_decile`` (% of residents).
+    """
+    return pd.DataFrame(
+        {
+            "pct_residents_65_plus": _pct(people["residents_65_plus"], people["residents"]),
+            "pct_residents_most_deprived_decile": _pct(
+                people["residents_most_deprived_decile"], people["residents"]
+            ),
+        },
+        index=people.index,
+    )

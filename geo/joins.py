@@ -1,0 +1,149 @@
+"""Joins from small areas (output areas, LSOAs) to electoral wards. Pure functions.
+
+Counts (premises, residents) are *summed*, so a local authority's total is the same before and
+after aggregation; every function here refuses to drop an area silently. Rates are never
+averaged directly: they are recomputed from summed counts (:mod:`geo.indicators`) or weighted by
+population.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+
+class UnmatchedAreasError(ValueError):
+    """Some small areas have no ward: their premises or people would be lost.
+
+    Attributes
+    ----------
+    codes : list of str
+        The unmatched area codes.
+    """
+
+    def __init__(self, what: str, codes: Sequence[str]):
+        self.codes = sorted(codes)
+        shown = ", ".join(self.codes[:8]) + (" ..." if len(self.codes) > 8 else "")
+        super().__init__(f"{len(self.codes)} {what} match no ward: {shown}")
+
+
+def assign_to_wards(
+    areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, area_code: str
+) -> pd.Series:
+    """Return the ward of each small area: the ward containing its representative point.
+
+    A representative point is always inside its polygon, so an output area nested in a ward is
+    assigned exactly; one that straddles a boundary goes to the ward holding its interior point.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Small areas with a code column ``area_code``; any projected CRS equal to ``wards``'.
+    wards : geopandas.GeoDataFrame
+        Wards with ``ward_code`` and polygon geometry.
+    area_code : str
+        Name of the code column in ``areas`` (e.g. ``"oa_code"``).
+
+    Returns
+    -------
+    pandas.Series
+        Ward code indexed by area code (name ``ward_code``). Areas outside every ward are
+        absent; callers pass the result to :func:`sum_to_wards`, which reports them.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> wards = gpd.GeoDataFrame({"ward_code": ["W1"]}, geometry=[box(0, 0, 2, 2)])
+    >>> oas = gpd.GeoDataFrame({"oa_code": ["A"]}, geometry=[box(0, 0, 1, 1)])
+    >>> assign_to_wards(oas, wards, area_code="oa_code").to_dict()
+    {'A': 'W1'}
+    """
+    if areas.crs != wards.crs:
+        raise ValueError(f"CRS differ: areas {areas.crs}, wards {wards.crs}; reproject first")
+    points = gpd.GeoDataFrame(
+        {area_code: areas[area_code].to_numpy()},
+        geometry=areas.geometry.representative_point().to_numpy(),
+        crs=areas.crs,
+    )
+    hits = gpd.sjoin(points, wards[["ward_code", "geometry"]], predicate="intersects")
+    # A point on a shared edge touches two wards: take the first code, deterministically.
+    hits = hits.sort_values([area_code, "ward_code"]).drop_duplicates(area_code)
+    return hits.set_index(area_code)["ward_code"]
+
+
+def sum_to_wards(
+    table: pd.DataFrame, area_to_ward: pd.Series, *, key: str, columns: Sequence[str]
+) -> pd.DataFrame:
+    """Sum count columns of small areas to wards, conserving totals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per small area: ``key`` and the count columns (premises, residents).
+    area_to_ward : pandas.Series
+        Ward code indexed by area code (:func:`assign_to_wards` or a lookup).
+    key : str
+        Area code column of ``table``.
+    columns : sequence of str
+        Count columns to sum.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ward_code``, one column per count, plus ``n_areas`` (areas per ward).
+
+    Raises
+    ------
+    UnmatchedAreasError
+        When an area of ``table`` has no ward (its counts would be lost).
+    """
+    ward = table[key].map(area_to_ward)
+    unmatched = table.loc[ward.isna(), key]
+    if not unmatched.empty:
+        raise UnmatchedAreasError(f"area(s) in column {key!r}", unmatched.tolist())
+    summed = table[list(columns)].groupby(ward.rename("ward_code")).sum()
+    summed["n_areas"] = ward.value_counts()
+    before = table[list(columns)].sum()
+    after = summed[list(columns)].sum()
+    if not before.equals(after):  # pragma: no cover - a groupby that loses rows is a pandas bug
+        raise AssertionError(f"totals not conserved: {before.to_dict()} != {after.to_dict()}")
+    return summed
+
+
+def population_weighted_to_wards(
+    table: pd.DataFrame,
+    area_to_ward: pd.Series,
+    *,
+    key: str,
+    weight: str,
+    values: Sequence[str],
+) -> pd.DataFrame:
+    """Population-weighted mean of area values (e.g. IMD ranks) for each ward.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per area: ``key``, the ``weight`` column (residents) and the ``values``.
+    area_to_ward : pandas.Series
+        Ward code indexed by area code.
+    key : str
+        Area code column.
+    weight : str
+        Weight column, e.g. ``"residents"``; weights must be >= 0.
+    values : sequence of str
+        Columns to average.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ward_code``; one column per value (weighted mean over the ward's areas).
+    """
+    ward = table[key].map(area_to_ward)
+    unmatched = table.loc[ward.isna(), key]
+    if not unmatched.empty:
+        raise UnmatchedAreasError(f"area(s) in column {key!r}", unmatched.tolist())
+    w = table[weight].astype(float)
+    weighted = table[list(values)].mul(w, axis=0).groupby(ward.rename("ward_code")).sum()
+    return weighted.div(w.groupby(ward.rename("ward_code")).sum(), axis=0)

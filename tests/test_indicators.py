@@ -1,0 +1,44 @@
+import pandas as pd
+import pytest
+
+from geo.indicators import INDICATORS, fixed_broadband_indicators, population_indicators
+
+
+def test_fixed_percentages_are_recomputed_from_counts():
+    counts = pd.DataFrame(
+        {
+            "premises": [200, 0],
+            "premises_below_uso": [10, 0],
+            "premises_sfbb": [150, 0],
+            "premises_gigabit": [50, 0],
+        },
+        index=["W1", "EMPTY"],
+    )
+    out = fixed_broadband_indicators(counts)
+    assert out.loc["W1"].to_dict() == pytest.approx(
+        {
+            "premises_without_superfast": 50,
+            "premises_without_gigabit": 150,
+            "pct_premises_below_uso": 5.0,
+            "pct_premises_without_superfast": 25.0,
+            "pct_premises_without_gigabit": 75.0,
+        }
+    )
+    # A ward with no premises has no rate, not 0% (which would read as "all covered").
+    assert out.loc["EMPTY", "pct_premises_below_uso"] != out.loc["EMPTY", "pct_premises_below_uso"]
+
+
+def test_population_shares():
+    people = pd.DataFrame(
+        {"residents": [1000], "residents_65_plus": [250], "residents_most_deprived_decile": [100]}
+    )
+    out = population_indicators(people)
+    assert out.iloc[0].tolist() == [25.0, 10.0]
+
+
+def test_every_indicator_names_unit_level_and_source():
+    for name, indicator in INDICATORS.items():
+        assert indicator.name == name
+        assert indicator.unit in {"%", "premises", "people", "rank"}
+        assert indicator.source
+    assert INDICATORS["la_pct_premises_no_4g_indoor"].level == "local authority"

@@ -1,0 +1,85 @@
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import box
+
+from geo.joins import (
+    UnmatchedAreasError,
+    assign_to_wards,
+    population_weighted_to_wards,
+    sum_to_wards,
+)
+
+CRS = "EPSG:27700"
+
+
+@pytest.fixture
+def wards():
+    return gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"]}, geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=CRS
+    )
+
+
+def test_areas_go_to_the_ward_holding_their_interior(wards):
+    oas = gpd.GeoDataFrame(
+        {"oa_code": ["A", "B", "C", "OUT"]},
+        geometry=[box(0, 0, 5, 5), box(12, 2, 18, 8), box(8, 0, 11, 10), box(50, 50, 51, 51)],
+        crs=CRS,
+    )
+    # C straddles the boundary, mostly in W1; OUT is outside every ward.
+    assert assign_to_wards(oas, wards, area_code="oa_code").to_dict() == {
+        "A": "W1",
+        "B": "W2",
+        "C": "W1",
+    }
+
+
+def test_crs_mismatch_is_refused(wards):
+    oas = gpd.GeoDataFrame({"oa_code": ["A"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4326")
+    with pytest.raises(ValueError, match="CRS differ"):
+        assign_to_wards(oas, wards, area_code="oa_code")
+
+
+def test_sum_refuses_to_lose_an_area():
+    table = pd.DataFrame({"oa_code": ["A", "B", "LOST"], "premises": [5, 7, 9]})
+    with pytest.raises(UnmatchedAreasError, match=r"1 area.*LOST") as err:
+        sum_to_wards(table, pd.Series({"A": "W1", "B": "W1"}), key="oa_code", columns=["premises"])
+    assert err.value.codes == ["LOST"]
+
+
+def test_population_weighted_mean_is_hand_computed():
+    table = pd.DataFrame(
+        {"lsoa": ["a", "b", "c"], "residents": [100, 300, 50], "imd_rank": [1000, 2000, 5]}
+    )
+    out = population_weighted_to_wards(
+        table, pd.Series({"a": "W1", "b": "W1", "c": "W2"}), key="lsoa", weight="residents",
+        values=["imd_rank"],
+    )  # fmt: skip
+    assert out.loc["W1", "imd_rank"] == pytest.approx((100 * 1000 + 300 * 2000) / 400)
+    assert out.loc["W2", "imd_rank"] == 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 10_000), st.integers(0, 10_000)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_sum_to_wards_conserves_every_total(rows):
+    table = pd.DataFrame(
+        {
+            "oa_code": [f"OA{i}" for i in range(len(rows))],
+            "premises": [r[1] for r in rows],
+            "residents": [r[2] for r in rows],
+        }
+    )
+    mapping = pd.Series({f"OA{i}": f"W{r[0]}" for i, r in enumerate(rows)})
+    out = sum_to_wards(table, mapping, key="oa_code", columns=["premises", "residents"])
+    assert out["premises"].sum() == table["premises"].sum()
+    assert out["residents"].sum() == table["residents"].sum()
+    assert out["n_areas"].sum() == len(table)
+    assert set(out.index) == set(mapping)
