@@ -1,0 +1,148 @@
+"""Census 2021 RM121 (age) reader on the Nomis bulk-CSV layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest._errors import IngestError
+from ingest.census import read_census_age
+
+REAL = "census2021_rm121_age/Census 2021 - Population.csv"
+
+TITLE = "RM121 - Sex by age"
+PREAMBLE = [
+    "ONS Crown Copyright Reserved [from Nomis on 14 February 2024]",
+    "Population :,All Usual residents",
+    "Units      :,Persons",
+    "Date       :,2021",
+    "Sex        :,All persons",
+]
+HEADER = (
+    "2021 super output area - lower layer,Total,Aged 65 years,Aged 66 to 69 years,"
+    "Aged 70 to 74 years,Aged 75 to 79 years,Aged 80 to 84 years,Aged 85 years and over"
+)
+ROWS = [
+    "E01006112 : Trafford 001D,2043,11,58,33,34,39,46",
+    '"E01015301 : Bournemouth, Christchurch and Poole 003A",1500,10,20,30,40,50,60',
+    "W01001898 : Merthyr Tydfil 008F,1469,23,77,75,79,35,38",
+]
+FOOTER = [
+    ',"In order to protect against disclosure of personal information, records"',
+    ",have been swapped between different geographic areas and counts perturbed",
+]
+
+
+def nomis(
+    tmp_path: Path,
+    *,
+    title: str = TITLE,
+    preamble: list[str] = PREAMBLE,
+    header: str = HEADER,
+    rows: list[str] = ROWS,
+    footer: list[str] | None = FOOTER,
+    newline: str = "\r\n",
+) -> Path:
+    """A Nomis bulk CSV: title, preamble, blank, header, blank, rows, 3 blanks, note."""
+    lines = [title, *preamble, ",,,,,,,", header, ",,,,,,,", *rows]
+    if footer is not None:
+        lines += [",,,,,,,"] * 3 + footer
+    path = tmp_path / "rm121.csv"
+    path.write_bytes((newline.join(lines) + newline).encode())
+    return path
+
+
+def test_real_nomis_file(shared_data):
+    age = read_census_age(shared_data / REAL)
+    assert age.attrs == {
+        "release": "Census 2021 RM121",
+        "source_file": "Census 2021 - Population.csv",
+        "lsoa_vintage": 2021,
+        "downloaded_on": "2024-02-14",
+        "notes": age.attrs["notes"],
+    }
+    assert len(age) == 35_672
+    assert age["lsoa_code"].str[0].value_counts().to_dict() == {"E": 33_755, "W": 1_917}
+    assert age["lsoa_name"].str.startswith("Trafford ").sum() == 139
+    row = age.set_index("lsoa_code").loc["E01006112"]
+    assert row["lsoa_name"] == "Trafford 001D"
+    assert row[["residents", "residents_65_plus", "residents_75_plus"]].tolist() == [2043, 221, 119]
+    assert row["residents_85_plus"] == 46
+    bands = ["residents_65", "residents_66_69", "residents_70_74"]
+    bands += ["residents_75_79", "residents_80_84", "residents_85_plus"]
+    assert (age[bands].sum(axis=1) == age["residents_65_plus"]).all()
+    assert (age[bands[3:]].sum(axis=1) == age["residents_75_plus"]).all()
+    assert (age["residents_65_plus"] <= age["residents"]).all()
+    # a quoted area field whose name holds a comma
+    assert age.set_index("lsoa_code").loc["E01015301", "lsoa_name"] == (
+        "Bournemouth, Christchurch and Poole 003A"
+    )
+    assert age.iloc[-1]["lsoa_code"] == "W01001898"  # last row before the footer
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"newline": "\n"},
+        {"footer": None},
+        {"preamble": PREAMBLE[:2]},  # a shorter preamble: header found by content
+        {"preamble": [*PREAMBLE, "Extra      :,line"]},
+        {"preamble": PREAMBLE[1:]},  # no copyright line, so no download date
+    ],
+)
+def test_layout_variants(tmp_path, variant):
+    age = read_census_age(nomis(tmp_path, **variant))
+    assert age["lsoa_code"].tolist() == ["E01006112", "E01015301", "W01001898"]
+    assert age["lsoa_name"].tolist()[1] == "Bournemouth, Christchurch and Poole 003A"
+    assert age["residents_65_plus"].tolist() == [221, 210, 327]
+    assert age["residents_75_plus"].tolist() == [119, 150, 152]
+    dated = "from Nomis on" in "".join(variant.get("preamble", PREAMBLE))
+    assert age.attrs["downloaded_on"] == ("2024-02-14" if dated else None)
+
+
+@pytest.mark.parametrize(
+    ("variant", "message"),
+    [
+        ({"title": "TS007 - Age by single year of age"}, r"line 1: the title is 'TS007 .*RM121"),
+        ({"title": "RM032 - Economic activity"}, r"the title is 'RM032 - Economic activity'"),
+        (
+            {"header": HEADER.replace("lower layer", "middle layer")},
+            r"line 8: the areas are '2021 super output area - middle layer'; expected",
+        ),
+        (
+            {"preamble": [*PREAMBLE[:4], "Sex        :,Females"]},
+            r"line 6: sex is 'Females'; expected 'all persons'",
+        ),
+        ({"header": HEADER.replace(",Total,", ",All,")}, r"has no header row"),
+        (
+            {"header": HEADER + ",Aged 60 to 64 years", "rows": [r + ",9" for r in ROWS]},
+            r"does not match any known release .* unknown column\(s\) \['Aged 60 to 64 years'\]",
+        ),
+        (
+            {"rows": [ROWS[0], ",,,,,,,", *ROWS[1:]]},
+            r"line 12: an area row follows the blank line that ends the data at line 11",
+        ),
+        (
+            {"rows": [ROWS[0], ROWS[1].replace(" : ", " - ")]},
+            r"line 11: found 'E01015301 - Bournemouth.*expected '<LSOA code> : <LSOA name>'",
+        ),
+        (
+            {"rows": [ROWS[0], "S01006506 : Aberdeen,1,0,0,0,0,0,0"]},
+            r"line 11: found 'S01006506 : Aberdeen'",
+        ),
+        ({"rows": [ROWS[0], ROWS[0]]}, r"\['E01006112'\] appear on more than one row"),
+        (
+            {"rows": [ROWS[0], ROWS[2].replace("1469", "x")]},
+            r"rm121\.csv, column 'Total', line 11: found 'x'; expected a whole number",
+        ),
+        (
+            {"rows": [ROWS[0], ROWS[2].replace("1469", "100")]},
+            r"line 11: W01001898 has 327 residents aged 65\+ but a Total of 100",
+        ),
+    ],
+)
+def test_errors(tmp_path, variant, message):
+    with pytest.raises(IngestError, match=message):
+        read_census_age(nomis(tmp_path, **variant))
