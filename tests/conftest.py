@@ -23,3 +23,23 @@ def shared_data() -> Path:
             pytest.fail(f"CI is set but the real data folder {folder} is missing")
         pytest.skip(f"real public data folder {folder} not present (set DIM_SHARED_DATA)")
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_sources(tmp_path_factory) -> dict[str, Path]:
+    """The demo place's source files, generated once per test session."""
+    from ingest import demo
+
+    return demo.write_demo_sources(tmp_path_factory.mktemp("demo_sources"))
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, demo_sources) -> Path:
+    """A store holding the demo place, built through the real parsers and joins."""
+    from ingest import build, demo
+
+    store = tmp_path_factory.mktemp("store")
+    build.build_place(
+        demo.DEMO_LA_CODE, demo_sources, store_dir=store, synthetic=True, verbose=False
+    )
+    return store

@@ -1,0 +1,72 @@
+import hashlib
+
+import pandas as pd
+import pytest
+
+from geo.joins import assign_to_wards
+from ingest import build, census, demo, ofcom_fixed, store
+
+
+def digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_same_seed_same_bytes(tmp_path, demo_sources):
+    again = demo.write_demo_sources(tmp_path / "again")
+    first_folder = demo_sources["wards"].parent
+    assert digests(tmp_path / "again") == digests(first_folder)
+    assert set(again) == set(demo.FILES)
+
+
+def test_another_seed_another_place(tmp_path, demo_sources):
+    demo.write_demo_sources(tmp_path / "other", seed=demo.DEMO_SEED + 1)
+    other = digests(tmp_path / "other")
+    first = digests(demo_sources["wards"].parent)
+    assert other[demo.FILES["ofcom_fixed_oa"]] != first[demo.FILES["ofcom_fixed_oa"]]
+
+
+def test_output_areas_nest_in_the_ward_they_were_drawn_in():
+    place = demo.generate_place()
+    assert 20 <= len(place.wards) <= 40
+    assigned = assign_to_wards(place.oas, place.wards, area_code="oa_code")
+    assert assigned.to_dict() == dict(
+        zip(place.oas["oa_code"], place.oas["ward_code"], strict=True)
+    )
+    # Wards tile the place: no overlaps between neighbours.
+    total = place.wards.geometry.area.sum()
+    assert place.wards.geometry.union_all().area == pytest.approx(total, rel=1e-9)
+
+
+def test_every_file_says_it_is_synthetic(demo_sources):
+    folder = demo_sources["wards"].parent
+    assert "synthetic" in (folder / "SYNTHETIC_DEMO_DATA.txt").read_text()
+    assert "synthetic" in demo_sources["census_age"].read_text().lower()
+    assert "(synthetic demo)" in demo_sources["ofcom_mobile_la"].read_text()
+
+
+def test_build_conserves_premises_and_residents(demo_store, demo_sources):
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    manifest = store.read_manifest(demo.DEMO_LA_CODE, store=demo_store)
+    fixed = ofcom_fixed.read_fixed_oa(demo_sources["ofcom_fixed_oa"])
+    people = census.read_census_age(demo_sources["census_age"])
+    assert wards["premises"].sum() == fixed["premises"].sum() == manifest["totals"]["premises"]
+    assert wards["residents"].sum() == people["residents"].sum()
+    assert wards["output_areas"].sum() == len(fixed)
+    assert manifest["synthetic"] is True
+    assert {s["role"] for s in manifest["sources"]} == set(build.SOURCES)
+    assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
+
+
+def test_ward_indicators_have_no_gaps(demo_store):
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    from geo.indicators import INDICATORS
+
+    assert not wards[list(INDICATORS)].isna().any().any()
+    assert wards.crs.to_epsg() == 27700
+    # Rates are recomputed from counts, never averaged.
+    expected = 100 * wards["premises_below_uso"] / wards["premises"]
+    pd.testing.assert_series_equal(wards["pct_premises_below_uso"], expected, check_names=False)
+
+
+def test_find_sources_finds_the_demo_files(demo_sources):
+    assert build.find_sources(demo_sources["wards"].parent) == demo_sources
