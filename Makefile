@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ingest assets
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -35,4 +36,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(STORE) data/demo_sources .pytest_cache
+	rm -rf $(VENV) $(STORE) data/demo_sources static/leaflet .pytest_cache

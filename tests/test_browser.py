@@ -1,0 +1,90 @@
+"""The rendered page in a real browser: Playwright driving Debian's Chromium (never downloaded)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest import demo, store, web_assets
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as answer:
+                assert answer.read() == b"ok"
+                return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def server(demo_store):
+    """``streamlit run app.py`` on 127.0.0.1, from the project folder (its .streamlit config)."""
+    web_assets.install_leaflet()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "DIM_STORE": str(demo_store)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_healthy(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_health_endpoint_answers(server):
+    with urllib.request.urlopen(f"{server}/_stcore/health") as answer:
+        assert answer.read() == b"ok"
+
+
+def test_map_draws_every_ward_without_internet(server, demo_store):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    wards = len(store.read_wards(demo.DEMO_LA_CODE, store=demo_store))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server)
+        polygons = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator(
+            "path.leaflet-interactive"
+        )
+        polygons.first.wait_for(timeout=60_000)
+        assert polygons.count() == wards
+        assert page.get_by_text("Synthetic demo data").is_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "demo_map.png", full_page=True)
+        browser.close()
