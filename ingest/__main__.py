@@ -22,13 +22,14 @@ from ingest._errors import IngestError
 
 
 def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", type=Path, help="store folder (default data/store)")
+    common.add_argument("--quiet", action="store_true", help="no progress output")
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--store", type=Path, default=None, help="store folder (default data/store)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_cmd = commands.add_parser("demo", help="generate the synthetic demo place and build it")
+    demo_cmd = commands.add_parser(
+        "demo", parents=[common], help="generate the synthetic demo place and build it"
+    )
     demo_cmd.add_argument(
         "--sources",
         type=Path,
@@ -36,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the generated demo source files",
     )
     demo_cmd.add_argument("--seed", type=int, default=demo.DEMO_SEED)
-    build_cmd = commands.add_parser("build", help="build one local authority from local files")
+    build_cmd = commands.add_parser(
+        "build", parents=[common], help="build one local authority from local files"
+    )
     build_cmd.add_argument("--la", required=True, help="ONS local authority code, e.g. E08000009")
     build_cmd.add_argument("--sources", type=Path, required=True, help="folder of source files")
     commands.add_parser("assets", help="copy Leaflet into static/ so maps draw without a CDN")
@@ -46,10 +49,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
-    store_dir = args.store or settings.store_dir()
     if args.command == "assets":
         print(f"Leaflet installed in {web_assets.install_leaflet()}")
         return 0
+    store_dir = args.store or settings.store_dir()
     try:
         if args.command == "demo":
             files = demo.write_demo_sources(args.sources, seed=args.seed)
