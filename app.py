@@ -35,12 +35,10 @@ if not available:
 names = {p["la_code"]: p["la_name"] for p in available}
 la_code = st.sidebar.selectbox("Local authority", list(names), format_func=names.get)
 manifest = next(p for p in available if p["la_code"] == la_code)
+wards = wards_of(la_code, store_path, manifest["built_at"])
+shown = [name for name in INDICATORS if name in wards.columns]
 indicator = INDICATORS[
-    st.sidebar.selectbox(
-        "Indicator",
-        list(INDICATORS),
-        format_func=lambda n: INDICATORS[n].label,
-    )
+    st.sidebar.selectbox("Indicator", shown, format_func=lambda n: INDICATORS[n].label)
 ]
 
 if manifest.get("synthetic"):
@@ -51,7 +49,6 @@ if manifest.get("synthetic"):
         icon="⚠️",
     )
 
-wards = wards_of(la_code, store_path, manifest["built_at"])
 st.subheader(f"{manifest['la_name']}: {len(wards)} wards")
 st.caption(
     f"{indicator.label}. Source: {indicator.source}. "

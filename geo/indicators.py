@@ -46,6 +46,7 @@ class Indicator:
 
 _OFCOM_FIXED = "Ofcom Connected Nations, fixed coverage by output area, summed to wards"
 _OFCOM_MOBILE = "Ofcom Connected Nations, mobile coverage by local authority (LA-level context)"
+_OFCOM_FIXED_LA = "Ofcom Connected Nations, fixed coverage by local authority (LA-level context)"
 _IOD = "English Indices of Deprivation 2019 (MHCLG), LSOA ranks weighted by Census 2021 residents"
 _CENSUS = "Census 2021 table RM121 (ONS), LSOAs summed to wards by best-fit lookup"
 
@@ -80,9 +81,29 @@ INDICATORS: dict[str, Indicator] = {
             "%", "ward", True, _IOD,
         ),
         Indicator(
+            "pct_residents_most_deprived_quintile",
+            "Residents in the most deprived 20% of neighbourhoods in England",
+            "%", "ward", True, _IOD,
+        ),
+        Indicator(
             "imd_average_rank",
             "Average IMD rank of residents' neighbourhoods (1 = most deprived of 32,844)",
             "rank", "ward", False, _IOD,
+        ),
+        Indicator(
+            "la_pct_premises_below_uso",
+            "Premises below the USO (whole local authority)",
+            "%", "local authority", True, _OFCOM_FIXED_LA,
+        ),
+        Indicator(
+            "la_pct_premises_without_superfast",
+            "Premises without superfast broadband (whole local authority)",
+            "%", "local authority", True, _OFCOM_FIXED_LA,
+        ),
+        Indicator(
+            "la_pct_premises_without_gigabit",
+            "Premises without gigabit-capable broadband (whole local authority)",
+            "%", "local authority", True, _OFCOM_FIXED_LA,
         ),
         Indicator(
             "la_pct_premises_no_4g_indoor",
@@ -139,20 +160,49 @@ def population_indicators(people: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     people : pandas.DataFrame
-        Ward rows with ``residents``, ``residents_65_plus`` and
-        ``residents_most_deprived_decile`` (numbers of people).
+        Ward rows with ``residents``, ``residents_65_plus``, ``residents_75_plus``,
+        ``residents_most_deprived_decile`` and ``residents_most_deprived_quintile`` (people).
 
     Returns
     -------
     pandas.DataFrame
-        ``pct_residents_65_plus`` and ``pct_residents_most_deprived_decile`` (% of residents).
+        The same as shares (% of the ward's residents), named ``pct_residents_...``.
     """
     return pd.DataFrame(
         {
             "pct_residents_65_plus": _pct(people["residents_65_plus"], people["residents"]),
+            "pct_residents_75_plus": _pct(people["residents_75_plus"], people["residents"]),
             "pct_residents_most_deprived_decile": _pct(
                 people["residents_most_deprived_decile"], people["residents"]
+            ),
+            "pct_residents_most_deprived_quintile": _pct(
+                people["residents_most_deprived_quintile"], people["residents"]
             ),
         },
         index=people.index,
     )
+
+
+def la_fixed_context(la_row: pd.Series) -> dict[str, float]:
+    """Local-authority fixed broadband shares, to show on every ward as context.
+
+    Parameters
+    ----------
+    la_row : pandas.Series
+        One Ofcom LA-level release row for the authority (``pct_premises_below_uso``,
+        ``pct_premises_sfbb``, ``pct_premises_gigabit``; older releases lack some).
+
+    Returns
+    -------
+    dict of str to float
+        ``la_pct_premises_below_uso``, ``la_pct_premises_without_superfast``,
+        ``la_pct_premises_without_gigabit`` (% of the LA's premises), for those published.
+    """
+    context = {}
+    if "pct_premises_below_uso" in la_row:
+        context["la_pct_premises_below_uso"] = float(la_row["pct_premises_below_uso"])
+    if "pct_premises_sfbb" in la_row:
+        context["la_pct_premises_without_superfast"] = 100 - float(la_row["pct_premises_sfbb"])
+    if "pct_premises_gigabit" in la_row:
+        context["la_pct_premises_without_gigabit"] = 100 - float(la_row["pct_premises_gigabit"])
+    return context

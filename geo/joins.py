@@ -147,3 +147,49 @@ def population_weighted_to_wards(
     w = table[weight].astype(float)
     weighted = table[list(values)].mul(w, axis=0).groupby(ward.rename("ward_code")).sum()
     return weighted.div(w.groupby(ward.rename("ward_code")).sum(), axis=0)
+
+
+def area_lineage(
+    new: gpd.GeoDataFrame, old: gpd.GeoDataFrame, *, code: str = "lsoa_code"
+) -> pd.DataFrame:
+    """Trace each area of a newer vintage back to the older area it was drawn from.
+
+    Used to give 2021 LSOAs the figures published for 2011 LSOAs (IoD 2019, WIMD 2019). A code
+    present in both vintages is unchanged. A new code takes the old area that contains its
+    representative point: after a split (2011 ``E01006185`` became 2021 ``E01034000`` and
+    ``E01034001``) each part inherits its parent's value, which is how ONS's own LSOA11 to
+    LSOA21 lookup treats splits.
+
+    Parameters
+    ----------
+    new, old : geopandas.GeoDataFrame
+        Areas of the newer and older vintage, each with ``code`` and polygons, same CRS.
+    code : str, default "lsoa_code"
+        Code column in both frames.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by new code: ``old_code`` (NaN where the point falls in no old area) and
+        ``change``: ``"unchanged"``, ``"inherited"`` (new code, value from its parent) or
+        ``"unmatched"``.
+    """
+    if new.crs != old.crs:
+        raise ValueError(f"CRS differ: new {new.crs}, old {old.crs}; reproject first")
+    old_codes = set(old[code])
+    same = new[new[code].isin(old_codes)]
+    changed = new[~new[code].isin(old_codes)]
+    parents = assign_to_wards(
+        changed.assign(ward_code=None)[[code, "geometry"]],
+        old[[code, "geometry"]].rename(columns={code: "ward_code"}),
+        area_code=code,
+    )
+    lineage = pd.DataFrame(
+        {
+            "old_code": list(same[code]) + [parents.get(c) for c in changed[code]],
+            "change": ["unchanged"] * len(same)
+            + ["inherited" if c in parents else "unmatched" for c in changed[code]],
+        },
+        index=pd.Index(list(same[code]) + list(changed[code]), name=code),
+    )
+    return lineage

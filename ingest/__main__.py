@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     store_dir = args.store or settings.store_dir()
     try:
         if args.command == "demo":
-            files = demo.write_demo_sources(args.sources, seed=args.seed)
+            demo.write_demo_sources(args.sources, seed=args.seed)
             place = build.build_place(
-                demo.DEMO_LA_CODE, files, store_dir=store_dir, synthetic=True,
+                demo.DEMO_LA_CODE, args.sources, store_dir=store_dir, synthetic=True,
                 verbose=not args.quiet,
             )  # fmt: skip
         else:
             place = build.build_place(
-                args.la, build.find_sources(args.sources), store_dir=store_dir,
+                args.la, args.sources, store_dir=store_dir,
                 verbose=not args.quiet,
             )  # fmt: skip
     except IngestError as exc:

@@ -1,15 +1,25 @@
-"""Build one local authority's ward store from source files on disk.
+"""Build one local authority's ward store from the source files in a folder.
 
-Reads each source through its own module, joins small areas to wards with :mod:`geo.joins`,
-computes indicators with :mod:`geo.indicators` and writes the store with :mod:`ingest.store`.
-Totals are checked at every step: premises of the local authority's output areas and residents
-of its LSOAs are the same in the ward table as in the source files.
+The folder is inventoried by content (:mod:`ingest.discover`); the build then chooses files
+that agree with each other, reads each through its own module, joins small areas to wards with
+:mod:`geo.joins`, computes indicators with :mod:`geo.indicators` and writes the store with
+:mod:`ingest.store`. Every choice (which ward file, which release, what was skipped and why) is
+written into the manifest so the evidence can be traced.
+
+Geography levels, never mixed silently:
+
+- fixed broadband by **ward**, summed from Ofcom output-area premises counts, when an Ofcom
+  output-area file covers the place; otherwise the local authority's own Ofcom figures are
+  attached to every ward as **local-authority context** (``la_`` columns) and labelled so;
+- mobile coverage is published per local authority only: always ``la_`` context;
+- residents, age and deprivation by ward from LSOAs through the ONS best-fit lookup, with
+  LSOA 2011 figures (IoD 2019) carried to 2021 LSOAs by :func:`geo.joins.area_lineage`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -24,82 +34,64 @@ from geo import indicators, joins
 from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store
 from ingest._errors import IngestError
 from ingest._http import sha256_file
+from ingest.discover import Inventory, discover
 
 OGL = "Open Government Licence v3.0"
+_OGL_PSI = "Contains public sector information licensed under the " + OGL
+_OS = "Contains OS data © Crown copyright and database right"
+_OFCOM = "Contains Ofcom data © Ofcom"
+
+#: Publisher and attribution of each role (what an evidence pack must credit).
+PUBLISHERS: dict[str, tuple[str, str]] = {
+    "wards": ("Office for National Statistics, Open Geography Portal", _OS),
+    "output_areas": ("Office for National Statistics, Open Geography Portal", _OS),
+    "lsoas": ("Office for National Statistics, Open Geography Portal", _OS),
+    "lsoa_ward_lookup": ("Office for National Statistics, Open Geography Portal", _OGL_PSI),
+    "ofcom_fixed_oa": ("Ofcom, Connected Nations", _OFCOM),
+    "ofcom_fixed_la": ("Ofcom, Connected Nations", _OFCOM),
+    "ofcom_mobile_la": ("Ofcom, Connected Nations", _OFCOM),
+    "iod": ("Ministry of Housing, Communities and Local Government", _OGL_PSI),
+    "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
+}
+
+#: Preference between several boundary files of the same wards: the generalised (BGC) cut
+#: draws fast and looks right at ward scale; full resolution (BFC) is heavier; the
+#: super-generalised (BSC, 200 m) national file is a last resort.
+_RESOLUTION_ORDER = (("generalised", "bgc"), ("full", "bfc"), ("super", "bsc"))
 
 
-@dataclass(frozen=True)
-class Source:
-    """A role in the build, the files that can fill it, and who publishes them."""
+@dataclass
+class _Build:
+    """What one build has read so far, for the manifest."""
 
-    role: str
-    patterns: tuple[str, ...]
-    publisher: str
-    attribution: str
+    la_code: str
+    console: Console
+    sources: list[dict[str, Any]]
+    notes: list[str]
 
+    def used(self, role: str, path: Path, frame: pd.DataFrame, rows: int) -> None:
+        publisher, attribution = PUBLISHERS[role]
+        self.sources.append(
+            {
+                "role": role,
+                "file": path.name,
+                "release": _release(frame.attrs),
+                "notes": frame.attrs.get("notes", ""),
+                "rows_read": len(frame),
+                "rows_used": int(rows),
+                "sha256": sha256_file(path),
+                "publisher": publisher,
+                "attribution": attribution,
+                "licence": OGL,
+            }
+        )
 
-SOURCES = {
-    s.role: s
-    for s in (
-        Source("wards", ("Wards_*Boundaries*.geojson", "Wards_*Boundaries*.gpkg"),
-               "Office for National Statistics, Open Geography Portal",
-               "Contains OS data © Crown copyright and database right"),
-        Source("output_areas", ("Output_Areas_2021*.geojson", "Output_Areas_2021*.gpkg"),
-               "Office for National Statistics, Open Geography Portal",
-               "Contains OS data © Crown copyright and database right"),
-        Source("lsoa_ward_lookup", ("LSOA21_WD*_LU*.csv",),
-               "Office for National Statistics, Open Geography Portal",
-               "Contains public sector information licensed under the " + OGL),
-        Source("ofcom_fixed_oa", ("*_fixed_oa_coverage_r*.csv",),
-               "Ofcom, Connected Nations", "Contains Ofcom data © Ofcom"),
-        Source("ofcom_mobile_la", ("*_mobile_coverage_laua_r*.csv",),
-               "Ofcom, Connected Nations", "Contains Ofcom data © Ofcom"),
-        Source("iod_domains", ("File_2_-_IoD2019_Domains_of_Deprivation*.csv",),
-               "Ministry of Housing, Communities and Local Government",
-               "Contains public sector information licensed under the " + OGL),
-        Source("census_age", ("Census 2021 - Population.csv", "*RM121*.csv"),
-               "Office for National Statistics, Census 2021 (Nomis)",
-               "Source: Office for National Statistics licensed under the " + OGL),
-    )
-}  # fmt: skip
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        self.console.log(text)
 
 
-def find_sources(folder: Path) -> dict[str, Path]:
-    """Find one file for each source role in ``folder`` (searched recursively).
-
-    Parameters
-    ----------
-    folder : Path
-        Folder of downloaded or hand-copied source files.
-
-    Returns
-    -------
-    dict of str to Path
-        Role -> file.
-
-    Raises
-    ------
-    IngestError
-        When a role has no file, or more than one candidate (say which to use by removing or
-        renaming the others).
-    """
-    folder = Path(folder)
-    found: dict[str, Path] = {}
-    for role, source in SOURCES.items():
-        hits = sorted({p for pattern in source.patterns for p in folder.rglob(pattern)})
-        if role == "ofcom_fixed_oa":
-            hits = [p for p in hits if "_res_" not in p.name]  # residential-only variant
-        if len(hits) != 1:
-            state = "no file" if not hits else f"{len(hits)} files ({[p.name for p in hits]})"
-            raise IngestError(
-                f"build: {state} for {role!r} in {folder}; expected exactly one file matching "
-                f"{list(source.patterns)} ({source.publisher})."
-            )
-        found[role] = hits[0]
-    return found
-
-
-def _release(attrs: Mapping[str, Any]) -> str:
+def _release(attrs: dict[str, Any]) -> str:
     """Release of a table, or the boundary vintages for ONS geography (ward 2022, LSOA 2021)."""
     if "vintages" in attrs:
         names = {"ward": "ward", "la": "LA"}
@@ -113,22 +105,6 @@ def _release(attrs: Mapping[str, Any]) -> str:
     return attrs.get("release", "")
 
 
-def _describe(role: str, path: Path, frame: pd.DataFrame, used: int) -> dict[str, Any]:
-    source = SOURCES[role]
-    return {
-        "role": role,
-        "file": path.name,
-        "release": _release(frame.attrs),
-        "notes": frame.attrs.get("notes", ""),
-        "rows_read": len(frame),
-        "rows_used": int(used),
-        "sha256": sha256_file(path),
-        "publisher": source.publisher,
-        "attribution": source.attribution,
-        "licence": OGL,
-    }
-
-
 @contextmanager
 def _about(path: Path) -> Iterator[None]:
     """Turn a join's unmatched-area error into an IngestError that names the source file."""
@@ -138,22 +114,264 @@ def _about(path: Path) -> Iterator[None]:
         raise IngestError(f"build: {path.name}: {exc}; check the boundary vintage") from exc
 
 
+def _one(inventory: Inventory, role: str, what: str) -> Path:
+    files = inventory.get(role)
+    if len(files) != 1:
+        found = [str(p) for p in files] or "none"
+        raise IngestError(f"build: need exactly one {what} file; found {found}")
+    return files[0]
+
+
+def _lookup(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
+    """Return the LSOA -> ward best-fit lookup rows of this LA."""
+    for path in inventory.get("lsoa_ward_lookup"):
+        lookup = ons_geography.read_lookup(path)
+        here = lookup[lookup["la_code"] == b.la_code]
+        if not here.empty:
+            b.used("lsoa_ward_lookup", path, lookup, len(here))
+            return here, path
+    raise IngestError(
+        f"build: no LSOA to ward lookup covering {b.la_code} among "
+        f"{[p.name for p in inventory.get('lsoa_ward_lookup')] or 'no lookup files'}; download "
+        "ONS 'LSOA (2021) to Electoral Ward to LAD Best Fit Lookup' for this authority."
+    )
+
+
+def _resolution_rank(path: Path) -> int:
+    name = path.name.lower()
+    return next(
+        (i for i, tokens in enumerate(_RESOLUTION_ORDER) if any(t in name for t in tokens)), 1
+    )
+
+
+def _wards(inventory: Inventory, codes: set[str], vintage: str, b: _Build) -> gpd.GeoDataFrame:
+    """Return the ward boundaries of ``vintage`` that hold every ward in ``codes``."""
+    rejected = []
+    for path in sorted(
+        inventory.get("wards"), key=lambda p: (_resolution_rank(p), p.stat().st_size)
+    ):
+        wards = ons_geography.read_wards(path)
+        if wards.attrs.get("ward_vintage") != vintage:
+            rejected.append(f"{path.name}: wards {wards.attrs.get('ward_vintage')}")
+            continue
+        here = wards[wards["ward_code"].isin(codes)]
+        if set(here["ward_code"]) != codes:
+            rejected.append(f"{path.name}: lacks {len(codes - set(here['ward_code']))} ward(s)")
+            continue
+        here = here.reset_index(drop=True)
+        here.attrs = wards.attrs
+        b.used("wards", path, here, len(here))
+        if rejected:
+            b.note(f"ward boundaries: chose {path.name}; passed over {rejected}")
+        return here
+    raise IngestError(
+        f"build: no ward boundary file of {vintage} holds the {len(codes)} wards of {b.la_code} "
+        f"named by the lookup; candidates: {rejected or 'none'}."
+    )
+
+
+def _fixed_by_ward(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.DataFrame | None:
+    """Ofcom output-area premises counts summed to wards, or None if no OA file covers the LA."""
+    oa_files = [p for p in inventory.get("ofcom_fixed_oa") if "_res_" not in p.name]
+    boundaries = [p for p in inventory.get("output_areas")]
+    if not oa_files:
+        b.note("no Ofcom output-area file: fixed broadband shown as local-authority context")
+        return None
+    oas = None
+    for path in boundaries:
+        areas = ons_geography.read_areas(path, level="oa")
+        if areas.attrs.get("vintage") == "2021":
+            oas, oa_path = areas, path
+            break
+    if oas is None:
+        b.note(
+            "no 2021 output-area boundaries: Ofcom output-area figures cannot be placed in wards"
+        )
+        return None
+    oa_ward = joins.assign_to_wards(oas, wards, area_code="oa_code")
+    for path in sorted(oa_files, reverse=True):  # newest release first (YYYYMM_ prefix)
+        fixed = ofcom_fixed.read_fixed_oa(path)
+        here = fixed[fixed["oa_code"].isin(oa_ward.index)]
+        if here.empty:
+            b.note(f"{path.name} has no output area of {b.la_code}; skipped")
+            continue
+        missing = sorted(set(oa_ward.index) - set(here["oa_code"]))
+        if missing:
+            raise IngestError(
+                f"build: {path.name} covers only part of {b.la_code}: no row for {len(missing)} "
+                f"output area(s) ({missing[:5]}); is it an extract? Use the complete file."
+            )
+        b.used("output_areas", oa_path, oas, len(oa_ward))
+        b.used("ofcom_fixed_oa", path, fixed, len(here))
+        columns = [c for c in here.columns if c.startswith("premises") or c == "matched_premises"]
+        with _about(path):
+            summed = joins.sum_to_wards(here, oa_ward, key="oa_code", columns=columns)
+        b.console.log(f"{int(here['premises'].sum()):,} premises in {len(here)} output areas")
+        return summed.rename(columns={"n_areas": "output_areas"})
+    b.note(
+        "no Ofcom output-area file covers this place: fixed broadband is local-authority context"
+    )
+    return None
+
+
+def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
+    """Every Ofcom LA-level release's row for this LA, oldest first."""
+    rows = []
+    for path in inventory.get("ofcom_fixed_la"):
+        table = ofcom_fixed.read_fixed_la(path)
+        row = table[table["la_code"] == b.la_code]
+        if row.empty:
+            b.note(f"{path.name} ({table.attrs['release']}) has no row for {b.la_code}")
+            continue
+        b.used("ofcom_fixed_la", path, table, 1)
+        rows.append(row.assign(release=table.attrs["release"], source_file=path.name))
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat(rows, ignore_index=True).sort_values("release", ignore_index=True)
+
+
+def _people(
+    inventory: Inventory, lookup: pd.DataFrame, lookup_path: Path, b: _Build
+) -> pd.DataFrame:
+    """Residents, age and deprivation by ward, from LSOA 2021 tables and the best-fit lookup."""
+    lsoa_ward = lookup.set_index("lsoa_code")["ward_code"]
+    census_path = _one(inventory, "census_age", "Census 2021 age (RM121)")
+    people = census.read_census_age(census_path)
+    here = people[people["lsoa_code"].isin(lsoa_ward.index)]
+    missing = sorted(set(lsoa_ward.index) - set(here["lsoa_code"]))
+    if missing:
+        raise IngestError(
+            f"build: {census_path.name} has no row for {len(missing)} LSOA(s) of {b.la_code} "
+            f"({missing[:5]}); the lookup and the census must both use 2021 LSOAs."
+        )
+    b.used("census_age", census_path, people, len(here))
+
+    deprivation, iod_path = _deprivation(inventory, b)
+    vintage = deprivation.attrs["lsoa_vintage"]
+    lineage = pd.Series(here["lsoa_code"].to_numpy(), index=here["lsoa_code"].to_numpy())
+    if vintage != census.LSOA_VINTAGE:
+        lineage = _lineage(inventory, here["lsoa_code"], set(deprivation["lsoa_code"]), b)
+    ranks = deprivation.set_index("lsoa_code")[
+        ["imd_rank", "imd_decile", "income_rank", "health_rank"]
+    ]
+    merged = here.assign(parent=here["lsoa_code"].map(lineage)).join(ranks, on="parent")
+    no_rank = merged.loc[merged["imd_rank"].isna(), "lsoa_code"].tolist()
+    if no_rank:
+        raise IngestError(
+            f"build: {iod_path.name} has no rank for {len(no_rank)} LSOA(s) of {b.la_code} "
+            f"({no_rank[:5]}), even after tracing 2021 LSOAs to {vintage} ones."
+        )
+    b.used("iod", iod_path, deprivation, merged["parent"].nunique())
+    merged["residents_most_deprived_decile"] = merged["residents"].where(
+        merged["imd_decile"] == 1, 0
+    )
+    merged["residents_most_deprived_quintile"] = merged["residents"].where(
+        merged["imd_decile"] <= 2, 0
+    )
+    with _about(lookup_path):
+        counts = joins.sum_to_wards(
+            merged,
+            lsoa_ward,
+            key="lsoa_code",
+            columns=[
+                "residents",
+                "residents_65_plus",
+                "residents_75_plus",
+                "residents_most_deprived_decile",
+                "residents_most_deprived_quintile",
+            ],
+        ).rename(columns={"n_areas": "lsoas"})
+        ranks = joins.population_weighted_to_wards(
+            merged,
+            lsoa_ward,
+            key="lsoa_code",
+            weight="residents",
+            values=["imd_rank", "income_rank", "health_rank"],
+        ).rename(columns=lambda c: c.replace("_rank", "_average_rank"))
+    return pd.concat([counts, indicators.population_indicators(counts), ranks], axis=1)
+
+
+def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
+    """Return the English IoD table with IMD, income and health ranks and deciles."""
+    needed = {"imd_rank", "imd_decile", "income_rank", "health_rank"}
+    for path in inventory.get("iod"):
+        table = iod.read_iod(path)
+        if needed <= set(table.columns):
+            return table, path
+    if not b.la_code.startswith("E"):
+        raise IngestError(
+            f"build: {b.la_code} is not in England; the Welsh (WIMD) and Scottish (SIMD) "
+            "indices are read by ingest.wimd and ingest.simd but not yet joined to wards."
+        )
+    raise IngestError(
+        "build: no English IoD file with IMD, income and health ranks (File 2 or File 7) among "
+        f"{[p.name for p in inventory.get('iod')] or 'no IoD files'}."
+    )
+
+
+def _lineage(inventory: Inventory, codes: pd.Series, old_codes: set[str], b: _Build) -> pd.Series:
+    """2021 LSOA -> the LSOA of the deprivation index's vintage, with a report of changes."""
+    if set(codes) <= old_codes:
+        return pd.Series(codes.to_numpy(), index=codes.to_numpy())
+    boundaries = {}
+    for path in inventory.get("lsoas"):
+        areas = ons_geography.read_areas(path, level="lsoa")
+        boundaries[areas.attrs["vintage"]] = (areas, path)
+    if not {"2011", "2021"} <= set(boundaries):
+        changed = sorted(set(codes) - old_codes)
+        raise IngestError(
+            f"build: {len(changed)} LSOA(s) of {b.la_code} are new in 2021 ({changed[:5]}) and "
+            "the deprivation index uses 2011 LSOAs; add LSOA 2011 and 2021 boundaries to the "
+            "sources so the new LSOAs can be traced to the ones they were drawn from."
+        )
+    new, new_path = boundaries["2021"]
+    old, old_path = boundaries["2011"]
+    lineage = joins.area_lineage(new[new["lsoa_code"].isin(codes)], old)
+    b.used("lsoas", new_path, new, len(lineage))
+    b.used("lsoas", old_path, old, lineage["old_code"].nunique())
+    inherited = lineage[lineage["change"] == "inherited"]
+    b.note(
+        f"LSOA 2011 -> 2021: {int((lineage['change'] == 'unchanged').sum())} unchanged; "
+        + ", ".join(f"{new} takes {old}" for new, old in inherited["old_code"].items())
+    )
+    return lineage["old_code"]
+
+
+def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
+    """Return the LA's Ofcom mobile figures used as context (no 4G from any operator)."""
+    for path in inventory.get("ofcom_mobile_la"):
+        table = ofcom_mobile.read_mobile_la(path)
+        row = table[table["la_code"] == b.la_code]
+        if not row.empty:
+            b.used("ofcom_mobile_la", path, table, 1)
+            return {
+                "la_pct_premises_no_4g_indoor": float(
+                    row["pct_premises_4g_indoor_0_operators"].iloc[0]
+                ),
+                "la_pct_landmass_no_4g_outdoor": float(
+                    row["pct_landmass_4g_outdoor_0_operators"].iloc[0]
+                ),
+            }
+    b.note(f"no Ofcom mobile file has a row for {b.la_code}: mobile indicators left out")
+    return {}
+
+
 def build_place(
     la_code: str,
-    sources: Mapping[str, Path],
+    folder: Path,
     *,
     store_dir: Path,
     synthetic: bool = False,
     verbose: bool = True,
 ) -> Path:
-    """Build and write the ward store of one local authority.
+    """Build and write the ward store of one local authority from the files in ``folder``.
 
     Parameters
     ----------
     la_code : str
         ONS local authority district code, e.g. ``"E08000009"`` (Trafford).
-    sources : mapping of str to Path
-        Role -> file, as from :func:`find_sources`.
+    folder : Path
+        Folder of source files (searched recursively; see :func:`ingest.discover.discover`).
     store_dir : Path
         Store root.
     synthetic : bool, default False
@@ -166,110 +384,48 @@ def build_place(
     Path
         The written place folder.
     """
-    console = Console(quiet=not verbose, stderr=True)
-    described = []
+    b = _Build(la_code, Console(quiet=not verbose, stderr=True), [], [])
+    inventory = discover(folder)
+    lookup, lookup_path = _lookup(inventory, b)
+    vintage = lookup.attrs["vintages"]["ward"]
+    wards = _wards(inventory, set(lookup["ward_code"]), vintage, b)
+    b.console.log(f"{len(wards)} wards of {la_code} ({vintage} boundaries)")
 
-    wards = ons_geography.read_wards(sources["wards"], la_code=la_code)
-    described.append(_describe("wards", sources["wards"], wards, len(wards)))
-    console.log(f"{len(wards)} wards of {la_code}")
+    parts = [_people(inventory, lookup, lookup_path, b)]
+    fixed = _fixed_by_ward(inventory, wards, b)
+    if fixed is not None:
+        parts += [fixed, indicators.fixed_broadband_indicators(fixed)]
+    table = pd.concat(parts, axis=1)
+    la_fixed = _fixed_la(inventory, b)
+    if not la_fixed.empty:
+        for name, value in indicators.la_fixed_context(la_fixed.iloc[-1]).items():
+            table[name] = value
+    for name, value in _mobile(inventory, b).items():
+        table[name] = value
 
-    oas = ons_geography.read_areas(sources["output_areas"], level="oa")
-    oa_ward = joins.assign_to_wards(oas, wards, area_code="oa_code")
-    described.append(_describe("output_areas", sources["output_areas"], oas, len(oa_ward)))
-    fixed = ofcom_fixed.read_fixed_oa(sources["ofcom_fixed_oa"])
-    fixed_here = fixed[fixed["oa_code"].isin(oa_ward.index)]
-    missing = sorted(set(oa_ward.index) - set(fixed_here["oa_code"]))
-    if missing:
-        raise IngestError(
-            f"build: {sources['ofcom_fixed_oa'].name} has no row for {len(missing)} output "
-            f"area(s) of {la_code} ({missing[:5]}); is it the OA file of the same OA vintage?"
-        )
-    count_columns = [
-        c for c in fixed_here.columns if c.startswith("premises") or c == "matched_premises"
-    ]
-    with _about(sources["ofcom_fixed_oa"]):
-        fixed_wards = joins.sum_to_wards(fixed_here, oa_ward, key="oa_code", columns=count_columns)
-    described.append(_describe("ofcom_fixed_oa", sources["ofcom_fixed_oa"], fixed, len(fixed_here)))
-    console.log(f"{int(fixed_here['premises'].sum()):,} premises in {len(fixed_here)} output areas")
-
-    lookup = ons_geography.read_lookup(sources["lsoa_ward_lookup"])
-    lsoa_ward = lookup[lookup["ward_code"].isin(wards["ward_code"])].set_index("lsoa_code")[
-        "ward_code"
-    ]
-    described.append(
-        _describe("lsoa_ward_lookup", sources["lsoa_ward_lookup"], lookup, len(lsoa_ward))
-    )
-    people = census.read_census_age(sources["census_age"])
-    people_here = people[people["lsoa_code"].isin(lsoa_ward.index)]
-    described.append(_describe("census_age", sources["census_age"], people, len(people_here)))
-    deprivation = iod.read_iod(sources["iod_domains"])
-    merged = people_here.merge(
-        deprivation[["lsoa_code", "imd_rank", "imd_decile", "income_rank", "health_rank"]],
-        on="lsoa_code", how="left", validate="one_to_one",
-    )  # fmt: skip
-    no_iod = merged.loc[merged["imd_rank"].isna(), "lsoa_code"].tolist()
-    if no_iod:
-        raise IngestError(
-            f"build: {sources['iod_domains'].name} has no rank for {len(no_iod)} LSOA(s) of "
-            f"{la_code} ({no_iod[:5]}); IoD 2019 uses 2011 LSOAs: reconcile the vintages first."
-        )
-    described.append(_describe("iod_domains", sources["iod_domains"], deprivation, len(merged)))
-    merged["residents_most_deprived_decile"] = merged["residents"].where(
-        merged["imd_decile"] == 1, 0
-    )
-    with _about(sources["lsoa_ward_lookup"]):
-        people_wards = joins.sum_to_wards(
-            merged, lsoa_ward, key="lsoa_code",
-            columns=["residents", "residents_65_plus", "residents_75_plus",
-                     "residents_most_deprived_decile"],
-        ).drop(columns="n_areas")  # fmt: skip
-    ranks = joins.population_weighted_to_wards(
-        merged, lsoa_ward, key="lsoa_code", weight="residents",
-        values=["imd_rank", "income_rank", "health_rank"],
-    ).rename(columns=lambda c: c.replace("_rank", "_average_rank"))  # fmt: skip
-
-    mobile = ofcom_mobile.read_mobile_la(sources["ofcom_mobile_la"])
-    mobile_here = mobile[mobile["la_code"] == la_code]
-    if len(mobile_here) != 1:
-        raise IngestError(
-            f"build: {sources['ofcom_mobile_la'].name} has no row for {la_code}; is it the "
-            "release for the same local authority boundaries?"
-        )
-    described.append(_describe("ofcom_mobile_la", sources["ofcom_mobile_la"], mobile, 1))
-    row = mobile_here.iloc[0]
-
-    table = pd.concat(
-        [
-            fixed_wards.rename(columns={"n_areas": "output_areas"}),
-            indicators.fixed_broadband_indicators(fixed_wards),
-            people_wards,
-            indicators.population_indicators(people_wards),
-            ranks,
-        ],
-        axis=1,
-    )
-    table["la_pct_premises_no_4g_indoor"] = row["pct_premises_4g_indoor_0_operators"]
-    table["la_pct_landmass_no_4g_outdoor"] = row["pct_landmass_4g_outdoor_0_operators"]
+    la_name = str(lookup["la_name"].iloc[0]) if "la_name" in lookup else la_code
+    wards = wards.assign(la_code=la_code, la_name=la_name)
     ward_table = gpd.GeoDataFrame(
         wards.set_index("ward_code").join(table, how="left").reset_index(), crs=wards.crs
     )
-    empty = ward_table.loc[ward_table["premises"].isna(), "ward_code"].tolist()
-    if empty:
-        raise IngestError(f"build: ward(s) {empty} of {la_code} contain no output area")
-    la_name = str(wards["la_name"].iloc[0]) if "la_name" in wards else la_code
     manifest = {
         "la_code": la_code,
         "la_name": la_name,
         "synthetic": synthetic,
-        "ward_vintage": wards.attrs.get("ward_vintage", ""),
+        "ward_vintage": vintage,
+        "fixed_broadband_level": "ward" if fixed is not None else "local authority",
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "software": f"digital-inclusion-map {version('digital-inclusion-map')}",
         "totals": {
-            "premises": int(fixed_here["premises"].sum()),
-            "residents": int(people_here["residents"].sum()),
+            "residents": int(ward_table["residents"].sum()),
+            **({"premises": int(fixed["premises"].sum())} if fixed is not None else {}),
         },
-        "sources": described,
+        "notes": b.notes,
+        "unrecognised_files": [p.name for p in inventory.unrecognised],
+        "sources": b.sources,
     }
-    place = store.write_place(ward_table, manifest, store=store_dir)
-    console.log(f"wrote {place}")
+    place = store.write_place(
+        ward_table, manifest, store=store_dir, tables={"la_fixed_coverage": la_fixed}
+    )
+    b.console.log(f"wrote {place}")
     return place

@@ -51,8 +51,9 @@ FILES = {
     "output_areas": "Output_Areas_2021_EW_BGC_demo.geojson",
     "lsoa_ward_lookup": "LSOA21_WD22_LAD22_EW_LU_best_fit_demo.csv",
     "ofcom_fixed_oa": "202601_fixed_oa_coverage_r1.csv",
+    "ofcom_fixed_la": "202507_fixed_laua_coverage_r01.csv",
     "ofcom_mobile_la": "202507_mobile_coverage_laua_r01.csv",
-    "iod_domains": "File_2_-_IoD2019_Domains_of_Deprivation.csv",
+    "iod": "File_2_-_IoD2019_Domains_of_Deprivation.csv",
     "census_age": "Census 2021 - Population.csv",
 }
 
@@ -219,8 +220,12 @@ def _write_csv(
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
 
 
-def _fixed_oa_table(rng: np.random.Generator, oas: pd.DataFrame) -> pd.DataFrame:
-    """Ofcom fixed coverage by output area, consistent by construction (bands sum to premises)."""
+def _fixed_oa_counts(rng: np.random.Generator, oas: pd.DataFrame) -> pd.DataFrame:
+    """Ofcom fixed coverage counts by output area, consistent by construction.
+
+    The six speed bands partition each area's premises; the cumulative "unable to receive"
+    counts, superfast, ultrafast and gigabit are built from them, so no count exceeds premises.
+    """
     premises = oas["premises"].to_numpy()
     far = np.clip(oas["remoteness"].to_numpy(), 0, 1.3)
     slow = np.clip(0.002 + 0.22 * far**3, 0, 0.5)  # share of premises under 30 Mbit/s
@@ -262,12 +267,25 @@ def _fixed_oa_table(rng: np.random.Generator, oas: pd.DataFrame) -> pd.DataFrame
         "premises_speed_30_300": b30_300,
         "premises_speed_300_plus": b300,
     }
-    table = {"oa_code": oas["oa_code"].to_numpy()}
+    return pd.DataFrame(counts, index=oas["oa_code"].to_numpy())
+
+
+def _as_published(counts: pd.DataFrame, key: dict[str, object]) -> pd.DataFrame:
+    """Format counts as Ofcom prints them: integers, and shares of premises to one decimal."""
+    table = dict(key)
     for name, values in counts.items():
-        table[name] = values.astype(str)
+        table[name] = values.astype(str).to_numpy()
         if name not in ("premises", "matched_premises"):
-            table[f"pct_{name}"] = [_fmt_pct(v) for v in 100 * values / premises]
+            shares = 100 * values.to_numpy() / counts["premises"].to_numpy()
+            table[f"pct_{name}"] = [_fmt_pct(v) for v in shares]
     return pd.DataFrame(table)
+
+
+def _fixed_la_row(rng: np.random.Generator, counts: pd.DataFrame) -> pd.DataFrame:
+    """Sum the output areas into the LA-level Ofcom row, adding full fibre (LA files only)."""
+    total = counts.sum().to_frame().T
+    total["premises_full_fibre"] = rng.binomial(total["premises_gigabit"], 0.9)
+    return _as_published(total, {"la_code": [DEMO_LA_CODE], "la_name": [DEMO_LA_NAME]})
 
 
 def _mobile_families(release: Release) -> dict[str, list[str]]:
@@ -413,11 +431,18 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
         )
     )  # fmt: skip
 
+    fixed = _fixed_oa_counts(rng, place.oas)
     _write_csv(
         paths["ofcom_fixed_oa"],
         ofcom_fixed.OA_RELEASES[-1],
-        _fixed_oa_table(rng, place.oas),
+        _as_published(fixed, {"oa_code": fixed.index}),
         bom=False, crlf=False, final_newline=True,
+    )  # fmt: skip
+    _write_csv(
+        paths["ofcom_fixed_la"],
+        ofcom_fixed.LA_RELEASES[-1],
+        _fixed_la_row(rng, fixed),
+        bom=False, crlf=True, final_newline=True,
     )  # fmt: skip
     mobile = ofcom_mobile.LA_RELEASES[-1]
     _write_csv(
@@ -427,7 +452,7 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
         bom=False, crlf=True, final_newline=True,
     )  # fmt: skip
     _write_csv(
-        paths["iod_domains"],
+        paths["iod"],
         iod.FILE_2_RELEASE,
         _iod_table(rng, place.lsoas),
         bom=True, crlf=True, final_newline=False,

@@ -16,10 +16,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from ingest._errors import IngestError
 
@@ -29,7 +31,13 @@ MANIFEST_FILE = "manifest.json"
 STORE_VERSION = 1
 
 
-def write_place(wards: gpd.GeoDataFrame, manifest: dict[str, Any], *, store: Path) -> Path:
+def write_place(
+    wards: gpd.GeoDataFrame,
+    manifest: dict[str, Any],
+    *,
+    store: Path,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write one place's wards and manifest, replacing any previous build atomically.
 
     Parameters
@@ -40,6 +48,9 @@ def write_place(wards: gpd.GeoDataFrame, manifest: dict[str, Any], *, store: Pat
         JSON-serialisable description of the build; must hold ``la_code``.
     store : Path
         Store root folder.
+    tables : mapping of str to pandas.DataFrame, optional
+        Further plain tables of the place (e.g. ``la_fixed_coverage``: one row per Ofcom
+        release), written as ``<name>.parquet``.
 
     Returns
     -------
@@ -55,6 +66,8 @@ def write_place(wards: gpd.GeoDataFrame, manifest: dict[str, Any], *, store: Pat
     tmp = Path(tempfile.mkdtemp(prefix=f".{la_code}-", dir=store))
     try:
         wards.to_parquet(tmp / WARDS_FILE, index=False, compression="zstd")
+        for name, table in (tables or {}).items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd")
         body = {**manifest, "store_version": STORE_VERSION, "wards": len(wards)}
         (tmp / MANIFEST_FILE).write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
         old = None
@@ -110,3 +123,11 @@ def read_wards(la_code: str, *, store: Path) -> gpd.GeoDataFrame:
     """Return the ward table of one place (EPSG:27700), as written by :func:`write_place`."""
     read_manifest(la_code, store=store)
     return gpd.read_parquet(Path(store) / la_code / WARDS_FILE)
+
+
+def read_table(la_code: str, name: str, *, store: Path) -> pd.DataFrame:
+    """Return a further table of one place (see ``tables`` in :func:`write_place`)."""
+    path = Path(store) / la_code / f"{name}.parquet"
+    if not path.is_file():
+        raise IngestError(f"store: place {la_code!r} has no table {name!r}; rebuild it")
+    return pd.read_parquet(path)

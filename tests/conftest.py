@@ -39,7 +39,6 @@ def demo_store(tmp_path_factory, demo_sources) -> Path:
     from ingest import build, demo
 
     store = tmp_path_factory.mktemp("store")
-    build.build_place(
-        demo.DEMO_LA_CODE, demo_sources, store_dir=store, synthetic=True, verbose=False
-    )
+    folder = demo_sources["wards"].parent
+    build.build_place(demo.DEMO_LA_CODE, folder, store_dir=store, synthetic=True, verbose=False)
     return store

@@ -27,7 +27,9 @@ def test_app_labels_the_demo_as_synthetic(app):
     assert any("Synthetic demo data" in w.value for w in app.warning)
 
 
-def test_every_indicator_renders(app):
+def test_every_indicator_renders(app, demo_store):
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    assert set(INDICATORS) <= set(wards.columns)  # the demo carries every indicator
     for name in INDICATORS:
         app.sidebar.selectbox[1].set_value(name).run()
         assert not app.exception, (name, app.exception)

@@ -20,5 +20,5 @@ def test_build_command_reports_bad_input_without_a_traceback(tmp_path, capsys):
     )
     assert code == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: build: no file for 'wards'")
+    assert err.startswith("error: build: no LSOA to ward lookup covering E08000009")
     assert "Traceback" not in err

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from geo.joins import assign_to_wards
-from ingest import build, census, demo, ofcom_fixed, store
+from ingest import census, demo, ofcom_fixed, store
+from ingest.discover import discover
 
 
 def digests(folder):
@@ -53,7 +54,11 @@ def test_build_conserves_premises_and_residents(demo_store, demo_sources):
     assert wards["residents"].sum() == people["residents"].sum()
     assert wards["output_areas"].sum() == len(fixed)
     assert manifest["synthetic"] is True
-    assert {s["role"] for s in manifest["sources"]} == set(build.SOURCES)
+    assert {s["role"] for s in manifest["sources"]} == set(demo.FILES)
+    assert manifest["fixed_broadband_level"] == "ward"
+    # The LA-level Ofcom row is the sum of the output areas, as in Ofcom's own files.
+    la = store.read_table(demo.DEMO_LA_CODE, "la_fixed_coverage", store=demo_store)
+    assert la["premises"].iloc[0] == fixed["premises"].sum()
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
 
 
@@ -68,5 +73,8 @@ def test_ward_indicators_have_no_gaps(demo_store):
     pd.testing.assert_series_equal(wards["pct_premises_below_uso"], expected, check_names=False)
 
 
-def test_find_sources_finds_the_demo_files(demo_sources):
-    assert build.find_sources(demo_sources["wards"].parent) == demo_sources
+def test_discover_recognises_every_demo_file(demo_sources):
+    inventory = discover(demo_sources["wards"].parent)
+    assert inventory.unrecognised == []
+    found = {role: paths[0] for role, paths in inventory.files.items()}
+    assert found == demo_sources

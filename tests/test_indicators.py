@@ -1,7 +1,12 @@
 import pandas as pd
 import pytest
 
-from geo.indicators import INDICATORS, fixed_broadband_indicators, population_indicators
+from geo.indicators import (
+    INDICATORS,
+    fixed_broadband_indicators,
+    la_fixed_context,
+    population_indicators,
+)
 
 
 def test_fixed_percentages_are_recomputed_from_counts():
@@ -30,10 +35,29 @@ def test_fixed_percentages_are_recomputed_from_counts():
 
 def test_population_shares():
     people = pd.DataFrame(
-        {"residents": [1000], "residents_65_plus": [250], "residents_most_deprived_decile": [100]}
+        {
+            "residents": [1000],
+            "residents_65_plus": [250],
+            "residents_75_plus": [120],
+            "residents_most_deprived_decile": [100],
+            "residents_most_deprived_quintile": [300],
+        }
     )
     out = population_indicators(people)
-    assert out.iloc[0].tolist() == [25.0, 10.0]
+    assert out.iloc[0].to_dict() == {
+        "pct_residents_65_plus": 25.0,
+        "pct_residents_75_plus": 12.0,
+        "pct_residents_most_deprived_decile": 10.0,
+        "pct_residents_most_deprived_quintile": 30.0,
+    }
+
+
+def test_la_context_uses_what_the_release_publishes():
+    row = pd.Series({"pct_premises_below_uso": 0.4, "pct_premises_sfbb": 97.6})
+    assert la_fixed_context(row) == {
+        "la_pct_premises_below_uso": 0.4,
+        "la_pct_premises_without_superfast": pytest.approx(2.4),
+    }
 
 
 def test_every_indicator_names_unit_level_and_source():

@@ -7,6 +7,7 @@ from shapely import box
 
 from geo.joins import (
     UnmatchedAreasError,
+    area_lineage,
     assign_to_wards,
     population_weighted_to_wards,
     sum_to_wards,
@@ -83,3 +84,37 @@ def test_sum_to_wards_conserves_every_total(rows):
     assert out["residents"].sum() == table["residents"].sum()
     assert out["n_areas"].sum() == len(table)
     assert set(out.index) == set(mapping)
+
+
+def test_lineage_gives_split_parts_their_parent():
+    old = gpd.GeoDataFrame(
+        {"lsoa_code": ["A", "P"]}, geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=CRS
+    )
+    new = gpd.GeoDataFrame(
+        {"lsoa_code": ["A", "P1", "P2", "X"]},
+        geometry=[box(0, 0, 10, 10), box(10, 0, 15, 10), box(15, 0, 20, 10), box(90, 90, 91, 91)],
+        crs=CRS,
+    )
+    lineage = area_lineage(new, old)
+    assert lineage["old_code"].dropna().to_dict() == {"A": "A", "P1": "P", "P2": "P"}
+    assert lineage["change"].to_dict() == {
+        "A": "unchanged",
+        "P1": "inherited",
+        "P2": "inherited",
+        "X": "unmatched",
+    }
+
+
+def test_lineage_of_trafford_lsoas_2011_to_2021(shared_data):
+    from ingest.ons_geography import read_areas
+
+    old = read_areas(
+        shared_data / "lsoa_trafford/2011_trafford_lsoa_generalised.geojson", level="lsoa"
+    )
+    new = read_areas(
+        shared_data / "lsoa_trafford/2021_trafford_lsoa_generalised.geojson", level="lsoa"
+    )
+    lineage = area_lineage(new, old)
+    changed = lineage[lineage["change"] != "unchanged"]
+    assert changed["old_code"].to_dict() == {"E01034000": "E01006185", "E01034001": "E01006185"}
+    assert (lineage["change"] == "unchanged").sum() == 137

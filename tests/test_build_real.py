@@ -1,0 +1,90 @@
+"""Trafford (E08000009) built from the real public files in ../shared/data."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ingest import build, census, ofcom_fixed, store
+from ingest._errors import IngestError
+
+TRAFFORD = "E08000009"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def trafford(shared_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("store")
+    build.build_place(TRAFFORD, shared_data, store_dir=folder, verbose=False)
+    return folder
+
+
+def test_trafford_has_its_21_wards_of_2022(trafford):
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    manifest = store.read_manifest(TRAFFORD, store=trafford)
+    assert len(wards) == 21
+    assert wards["ward_code"].str.startswith("E0500").all()  # 2022 codes, not 2023's E05015...
+    assert "Altrincham" in set(wards["ward_name"])
+    assert manifest["ward_vintage"] == "2022"
+    assert (wards["la_name"] == "Trafford").all()
+
+
+def test_residents_are_conserved_from_the_census(trafford, shared_data):
+    people = census.read_census_age(
+        shared_data / "census2021_rm121_age" / "Census 2021 - Population.csv"
+    )
+    lookup = pd.read_csv(shared_data / "lookups_trafford" / "lsoa_to_ward_best-fit_lookup.csv")
+    here = people[people["lsoa_code"].isin(lookup["lsoa21cd"])]
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    assert len(here) == 139
+    assert wards["residents"].sum() == here["residents"].sum()
+    assert wards["residents_65_plus"].sum() == here["residents_65_plus"].sum()
+    assert wards["lsoas"].sum() == 139
+
+
+def test_split_lsoa_inherits_its_2011_parent_rank(trafford):
+    notes = " ".join(store.read_manifest(TRAFFORD, store=trafford)["notes"])
+    assert "E01034000 takes E01006185" in notes
+    assert "E01034001 takes E01006185" in notes
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    assert wards["imd_average_rank"].between(1, 32_844).all()
+    assert not wards.filter(like="pct_").isna().any().any()
+
+
+def test_fixed_broadband_is_la_context_from_the_2025_file(trafford, shared_data):
+    la = ofcom_fixed.read_fixed_la(
+        shared_data / "ofcom_fixed_laua" / "202507_fixed_laua_coverage_r01.csv"
+    ).set_index("la_code")
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    manifest = store.read_manifest(TRAFFORD, store=trafford)
+    assert manifest["fixed_broadband_level"] == "local authority"
+    assert "premises" not in wards  # no OA-level Ofcom file for Trafford: nothing by ward
+    expected = 100 - la.loc[TRAFFORD, "pct_premises_gigabit"]
+    assert (wards["la_pct_premises_without_gigabit"] == expected).all()
+    series = store.read_table(TRAFFORD, "la_fixed_coverage", store=trafford)
+    assert series["release"].tolist() == ["2016", "2018", "2019", "202105", "202507"]
+    assert series.set_index("release").loc["202507", "premises"] == la.loc[TRAFFORD, "premises"]
+
+
+def test_manifest_names_every_file_with_checksum(trafford):
+    manifest = store.read_manifest(TRAFFORD, store=trafford)
+    roles = {s["role"] for s in manifest["sources"]}
+    assert roles == {
+        "lsoa_ward_lookup", "wards", "census_age", "lsoas", "iod", "ofcom_fixed_la",
+        "ofcom_mobile_la",
+    }  # fmt: skip
+    assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
+
+
+def test_the_app_opens_trafford(trafford, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(trafford))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("Trafford: 21 wards" in s.value for s in at.subheader)
+    assert not at.warning  # real data: no synthetic banner
+
+
+def test_unknown_authority_is_refused_clearly(shared_data, tmp_path):
+    with pytest.raises(IngestError, match="no LSOA to ward lookup covering E09000001"):
+        build.build_place("E09000001", shared_data, store_dir=tmp_path, verbose=False)
