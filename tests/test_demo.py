@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from geo.joins import assign_to_wards
-from ingest import census, demo, ofcom_fixed, store
+from ingest import build, census, demo, ofcom_fixed, store
 from ingest.discover import discover
 
 
@@ -78,3 +78,20 @@ def test_discover_recognises_every_demo_file(demo_sources):
     assert inventory.unrecognised == []
     found = {role: paths[0] for role, paths in inventory.files.items()}
     assert found == demo_sources
+
+
+def test_a_failed_rebuild_leaves_the_previous_store_intact(tmp_path, demo_sources, demo_store):
+    import shutil
+
+    from ingest._errors import IngestError
+
+    store_dir = tmp_path / "store"
+    shutil.copytree(demo_store, store_dir)
+    before = (store_dir / demo.DEMO_LA_CODE / "manifest.json").read_bytes()
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_sources["wards"].parent, broken)
+    (broken / demo.FILES["census_age"]).write_text("RM121 - Sex by age\nnot,a,table\n")
+    with pytest.raises(IngestError):
+        build.build_place(demo.DEMO_LA_CODE, broken, store_dir=store_dir, verbose=False)
+    assert (store_dir / demo.DEMO_LA_CODE / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in store_dir.iterdir()) == [demo.DEMO_LA_CODE]

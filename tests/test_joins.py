@@ -118,3 +118,32 @@ def test_lineage_of_trafford_lsoas_2011_to_2021(shared_data):
     changed = lineage[lineage["change"] != "unchanged"]
     assert changed["old_code"].to_dict() == {"E01034000": "E01006185", "E01034001": "E01006185"}
     assert (lineage["change"] == "unchanged").sum() == 137
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 6),
+    st.integers(2, 6),
+    st.lists(st.integers(0, 3), min_size=36, max_size=36),
+    st.lists(st.integers(0, 500), min_size=36, max_size=36),
+)
+def test_premises_are_conserved_through_geometry(nx, ny, ward_of_cell, premises):
+    """Output areas on a grid, wards any grouping of them: no premises lost or counted twice."""
+    cells = [(i, j) for i in range(nx) for j in range(ny)]
+    oas = gpd.GeoDataFrame(
+        {"oa_code": [f"OA{i}_{j}" for i, j in cells], "premises": premises[: len(cells)]},
+        geometry=[box(i, j, i + 1, j + 1) for i, j in cells],
+        crs=CRS,
+    )
+    groups = pd.Series([f"W{w}" for w in ward_of_cell[: len(cells)]], index=oas.index)
+    wards = (
+        gpd.GeoDataFrame(
+            geometry=oas.geometry.groupby(groups).agg(lambda g: g.union_all()), crs=CRS
+        )
+        .rename_axis("ward_code")
+        .reset_index()
+    )
+    mapping = assign_to_wards(oas, wards, area_code="oa_code")
+    out = sum_to_wards(oas, mapping, key="oa_code", columns=["premises"])
+    assert out["premises"].sum() == oas["premises"].sum()
+    assert (mapping == groups.set_axis(oas["oa_code"])).all()
