@@ -47,7 +47,10 @@ class Indicator:
 _OFCOM_FIXED = "Ofcom Connected Nations, fixed coverage by output area, summed to wards"
 _OFCOM_MOBILE = "Ofcom Connected Nations, mobile coverage by local authority (LA-level context)"
 _OFCOM_FIXED_LA = "Ofcom Connected Nations, fixed coverage by local authority (LA-level context)"
-_IOD = "English Indices of Deprivation 2019 (MHCLG), LSOA ranks weighted by Census 2021 residents"
+_IOD = (
+    "The nation's index of multiple deprivation (England: IoD 2019, MHCLG; Wales: WIMD 2019, "
+    "Welsh Government) by LSOA, weighted by Census 2021 residents"
+)
 _CENSUS = "Census 2021 table RM121 (ONS), LSOAs summed to wards by best-fit lookup"
 
 INDICATORS: dict[str, Indicator] = {
@@ -77,17 +80,17 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("residents", "Usual residents (Census 2021)", "people", "ward", False, _CENSUS),
         Indicator(
             "pct_residents_most_deprived_decile",
-            "Residents in the most deprived 10% of neighbourhoods in England",
+            "Residents in the nation's most deprived 10% of neighbourhoods",
             "%", "ward", True, _IOD,
         ),
         Indicator(
             "pct_residents_most_deprived_quintile",
-            "Residents in the most deprived 20% of neighbourhoods in England",
+            "Residents in the nation's most deprived 20% of neighbourhoods",
             "%", "ward", True, _IOD,
         ),
         Indicator(
             "imd_average_rank",
-            "Average IMD rank of residents' neighbourhoods (1 = most deprived of 32,844)",
+            "Average deprivation rank of residents' neighbourhoods (1 = most deprived nationally)",
             "rank", "ward", False, _IOD,
         ),
         Indicator(

@@ -31,7 +31,7 @@ import pandas as pd
 from rich.console import Console
 
 from geo import indicators, joins
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store
+from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store, wimd
 from ingest._errors import IngestError
 from ingest._http import sha256_file
 from ingest.discover import Inventory, discover
@@ -51,6 +51,7 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "ofcom_fixed_la": ("Ofcom, Connected Nations", _OFCOM),
     "ofcom_mobile_la": ("Ofcom, Connected Nations", _OFCOM),
     "iod": ("Ministry of Housing, Communities and Local Government", _OGL_PSI),
+    "wimd": ("Welsh Government", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
 }
 
@@ -261,7 +262,8 @@ def _people(
             f"build: {iod_path.name} has no rank for {len(no_rank)} LSOA(s) of {b.la_code} "
             f"({no_rank[:5]}), even after tracing 2021 LSOAs to {vintage} ones."
         )
-    b.used("iod", iod_path, deprivation, merged["parent"].nunique())
+    role = "iod" if b.la_code.startswith("E") else "wimd"
+    b.used(role, iod_path, deprivation, merged["parent"].nunique())
     merged["residents_most_deprived_decile"] = merged["residents"].where(
         merged["imd_decile"] == 1, 0
     )
@@ -292,21 +294,33 @@ def _people(
 
 
 def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
-    """Return the English IoD table with IMD, income and health ranks and deciles."""
-    needed = {"imd_rank", "imd_decile", "income_rank", "health_rank"}
-    for path in inventory.get("iod"):
-        table = iod.read_iod(path)
-        if needed <= set(table.columns):
-            return table, path
-    if not b.la_code.startswith("E"):
+    """Return the nation's index of multiple deprivation by LSOA, on common column names.
+
+    ``imd_rank``/``imd_decile`` are the nation's own index (IoD for England, WIMD for Wales;
+    1 = most deprived in that nation); ``income_rank``/``health_rank`` its domains. WIMD
+    publishes domain scores only: the ranks are derived here (highest score = rank 1).
+    """
+    needed = ["imd_rank", "imd_decile", "income_rank", "health_rank"]
+    if b.la_code.startswith("E"):
+        for path in inventory.get("iod"):
+            table = iod.read_iod(path)
+            if set(needed) <= set(table.columns):
+                return table, path
+        found = [p.name for p in inventory.get("iod")] or "no IoD files"
         raise IngestError(
-            f"build: {b.la_code} is not in England; the Welsh (WIMD) and Scottish (SIMD) "
-            "indices are read by ingest.wimd and ingest.simd but not yet joined to wards."
+            "build: no English IoD file with IMD, income and health ranks (File 2 or File 7) "
+            f"among {found}."
         )
-    raise IngestError(
-        "build: no English IoD file with IMD, income and health ranks (File 2 or File 7) among "
-        f"{[p.name for p in inventory.get('iod')] or 'no IoD files'}."
-    )
+    path = _one(inventory, "wimd", "Welsh Index of Multiple Deprivation")
+    table = wimd.read_wimd(path)
+    ranks = {
+        f"{domain}_rank": table[f"{domain}_score"].rank(ascending=False, method="min")
+        for domain in ("income", "health")
+    }
+    out = table.assign(imd_rank=table["wimd_rank"], imd_decile=table["wimd_decile"], **ranks)
+    out.attrs = {**table.attrs, "notes": table.attrs["notes"] + " Income and health ranks "
+                 "derived from the domain scores (highest score = rank 1)."}  # fmt: skip
+    return out, path
 
 
 def _lineage(inventory: Inventory, codes: pd.Series, old_codes: set[str], b: _Build) -> pd.Series:
@@ -384,6 +398,13 @@ def build_place(
     Path
         The written place folder.
     """
+    if not la_code.startswith(("E", "W")):
+        raise IngestError(
+            f"build: {la_code} is not an English or Welsh authority. Scottish data zones (SIMD "
+            "2020v2, read by ingest.simd) need a data zone to multi-member ward lookup, and "
+            "Northern Ireland's NIMDM super output areas need their own lookup; neither is "
+            "joined to wards yet."
+        )
     b = _Build(la_code, Console(quiet=not verbose, stderr=True), [], [])
     inventory = discover(folder)
     lookup, lookup_path = _lookup(inventory, b)
