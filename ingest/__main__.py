@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingest demo`` and ``python -m ingest build``.
+"""Command line: ``python -m ingest demo``, ``download`` and ``build``.
 
 Examples
 --------
@@ -6,9 +6,14 @@ Build the synthetic demo place (what ``make run`` does on a fresh clone)::
 
     python -m ingest demo
 
-Build a real local authority from files already on disk (no network needed)::
+Fetch one local authority's source files from the official publishers, then build it::
 
-    python -m ingest build --la E08000009 --sources ~/Downloads/dim-sources
+    python -m ingest download --la trafford
+    python -m ingest build --la E08000009 --sources data/cache/E08000009
+
+Build from files already on disk (no network needed; a council network may block downloads)::
+
+    python -m ingest build --la Trafford --sources ~/Downloads/dim-sources
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest import build, demo, settings, web_assets
+from ingest import build, demo, download, settings, web_assets
 from ingest._errors import IngestError
 
 
@@ -40,8 +45,31 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser(
         "build", parents=[common], help="build one local authority from local files"
     )
-    build_cmd.add_argument("--la", required=True, help="ONS local authority code, e.g. E08000009")
+    build_cmd.add_argument(
+        "--la", required=True, help="ONS local authority code (E08000009) or name (Trafford)"
+    )
     build_cmd.add_argument("--sources", type=Path, required=True, help="folder of source files")
+    fetch_cmd = commands.add_parser(
+        "download",
+        parents=[common],
+        help="fetch one local authority's source files from the official publishers",
+    )
+    fetch_cmd.add_argument(
+        "--la", required=True, help="ONS local authority code (E08000009) or name (Trafford)"
+    )
+    fetch_cmd.add_argument(
+        "--dest", type=Path, help="folder to fill (default: the download cache / <code>)"
+    )
+    fetch_cmd.add_argument(
+        "--release",
+        action="append",
+        default=[],
+        metavar="GROUP=RELEASE",
+        help="release of one source group, e.g. iod=2025 (repeatable)",
+    )
+    fetch_cmd.add_argument(
+        "--only", action="append", metavar="GROUP", help="fetch only this group (repeatable)"
+    )
     commands.add_parser("assets", help="copy Leaflet into static/ so maps draw without a CDN")
     return parser
 
@@ -54,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     store_dir = args.store or settings.store_dir()
     try:
+        if args.command == "download":
+            return _download(args)
         if args.command == "demo":
             demo.write_demo_sources(args.sources, seed=args.seed)
             place = build.build_place(
@@ -62,13 +92,36 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
         else:
             place = build.build_place(
-                args.la, args.sources, store_dir=store_dir,
+                build.resolve_la_in_folder(args.la, args.sources), args.sources,
+                store_dir=store_dir,
                 verbose=not args.quiet,
             )  # fmt: skip
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"store ready: {place}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    """Fetch the sources of ``args.la``; print the build command that reads them."""
+    releases = {}
+    for item in args.release:
+        group, sep, release = item.partition("=")
+        if not sep:
+            raise IngestError(f"download: --release {item!r}: expected GROUP=RELEASE.")
+        releases[group.strip()] = release.strip()
+    query = args.la.strip()
+    if download.is_la_code(query):
+        la_code = query.upper()
+    else:
+        la_code, la_name = download.resolve_la(query, download.fetch_la_names())
+        print(f"{query!r} is {la_name} ({la_code})")
+    dest = args.dest or settings.cache_dir() / la_code
+    download.download_sources(
+        la_code, dest, releases=releases, only=args.only, verbose=not args.quiet
+    )
+    print(f"sources ready in {dest}; next: python -m ingest build --la {la_code} --sources {dest}")
     return 0
 
 

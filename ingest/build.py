@@ -35,6 +35,7 @@ from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store,
 from ingest._errors import IngestError
 from ingest._http import sha256_file
 from ingest.discover import Inventory, discover
+from ingest.download import is_la_code, resolve_la
 
 OGL = "Open Government Licence v3.0"
 _OGL_PSI = "Contains public sector information licensed under the " + OGL
@@ -368,6 +369,43 @@ def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
             }
     b.note(f"no Ofcom mobile file has a row for {b.la_code}: mobile indicators left out")
     return {}
+
+
+def resolve_la_in_folder(query: str, folder: Path) -> str:
+    """Return the ONS code of the local authority ``query`` names, from the folder's lookups.
+
+    Parameters
+    ----------
+    query : str
+        A code (``"E08000009"``, returned as it is, upper-cased) or a name (``"trafford"``),
+        matched as :func:`ingest.download.resolve_la` does against the LSOA -> ward and
+        ward -> LAD lookups in ``folder``.
+    folder : Path
+        Folder of source files.
+
+    Returns
+    -------
+    str
+        Local authority district code.
+
+    Raises
+    ------
+    IngestError
+        No lookup in the folder, or the name is unknown or ambiguous there.
+    """
+    text = query.strip()
+    if is_la_code(text):
+        return text.upper()
+    inventory = discover(folder)
+    paths = inventory.get("ward_la_lookup") + inventory.get("lsoa_ward_lookup")
+    tables = [ons_geography.read_lookup(path) for path in paths]
+    names = [t[["la_code", "la_name"]] for t in tables if {"la_code", "la_name"} <= set(t)]
+    if not names:
+        raise IngestError(
+            f"build: {query!r} is not an ONS code and {folder} holds no lookup with local "
+            "authority names to find it by; give the code (e.g. E08000009)."
+        )
+    return resolve_la(text, pd.concat(names, ignore_index=True))[0]
 
 
 def build_place(

@@ -1,4 +1,4 @@
-"""Census 2021 usual residents by age (table RM121) by LSOA 2021, from a Nomis bulk CSV.
+"""Census 2021 usual residents by age by LSOA 2021, from Nomis (RM121 download or TS007 API).
 
 Where the data comes from
 -------------------------
@@ -16,6 +16,12 @@ row, a blank line, one row per area, blank lines and a disclosure-control note. 
 field, ``"E01006112 : Trafford 001D"``, quoted when the name holds a comma. :func:`read_census_age`
 finds the header row by its content, stops at the first blank line after the data and checks
 that nothing but the note follows.
+
+The Nomis API layout (what ``python -m ingest download`` fetches: table TS007 "Age by single
+year", dataset ``NM_2027_1``) is tidy instead: a header ``GEOGRAPHY_CODE, GEOGRAPHY_NAME,
+C2021_AGE_102, C2021_AGE_102_NAME, OBS_VALUE`` and one row per LSOA and age, where age code 0
+is all usual residents and code *n* is "aged *n* - 1" (code 101: 100 and over). Both layouts
+give the same columns.
 
 Counts are perturbed by ONS statistical disclosure control (record swapping and cell key
 perturbation); small counts are the least reliable.
@@ -92,14 +98,48 @@ _LSOA_CODE = r"[EW]01\d{6}"
 _REQUIRED_PREAMBLE = {"sex": "all persons", "units": "persons", "population": "all usual residents"}
 
 
+#: Header of the Nomis API CSV of TS007 "Age by single year" (dataset NM_2027_1), as
+#: ``python -m ingest download`` asks for it.
+API_RELEASE = Release(
+    "Census 2021 TS007",
+    {
+        "GEOGRAPHY_CODE": "lsoa_code",
+        "GEOGRAPHY_NAME": "lsoa_name",
+        "C2021_AGE_102": "age_code",
+        "C2021_AGE_102_NAME": None,
+        "OBS_VALUE": "count",
+    },
+    "Census 2021 (21 March 2021) usual residents, TS007 'Age by single year', by LSOA 2021 in "
+    "England and Wales, from the Nomis API (dataset NM_2027_1): one row per LSOA and age; age "
+    "code 0 is all usual residents and code n is aged n - 1 (101: 100 and over). Counts are "
+    "perturbed for disclosure control.",
+)
+#: TS007 age codes summed into each of our columns.
+_API_AGE_CODES: dict[str, tuple[int, ...]] = {
+    "residents": (0,),
+    "residents_65": (66,),
+    "residents_66_69": tuple(range(67, 71)),
+    "residents_70_74": tuple(range(71, 76)),
+    "residents_75_79": tuple(range(76, 81)),
+    "residents_80_84": tuple(range(81, 86)),
+    "residents_85_plus": tuple(range(86, 102)),
+}
+
+
 def read_census_age(path: str | Path) -> pd.DataFrame:
-    """Read a Nomis RM121 "Sex by age" download by LSOA 2021 and total the older age bands.
+    """Read Census 2021 residents and older residents by LSOA 2021 from a Nomis CSV.
+
+    Two layouts are read: the Nomis web download of RM121 "Sex by age" (title, preamble,
+    one row per LSOA) and the Nomis API CSV of TS007 "Age by single year" (tidy, one row per
+    LSOA and age), which is what ``python -m ingest download`` fetches.
 
     Parameters
     ----------
     path : str or Path
         Nomis bulk CSV of RM121 for "2021 super output area - lower layer", all persons, with
-        the columns Total and the six bands from "Aged 65 years" to "Aged 85 years and over".
+        the columns Total and the six bands from "Aged 65 years" to "Aged 85 years and over";
+        or a Nomis API CSV of TS007 with the total (age code 0) and every age from 65 (codes
+        66 to 101).
 
     Returns
     -------
@@ -108,18 +148,19 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
         (all usual residents, persons), ``residents_65_plus`` (sum of the six bands),
         ``residents_75_plus`` (75-79 + 80-84 + 85+), then the six bands ``residents_65``,
         ``residents_66_69``, ``residents_70_74``, ``residents_75_79``, ``residents_80_84``,
-        ``residents_85_plus`` (all int). ``attrs``: ``release`` (``"Census 2021 RM121"``),
-        ``source_file``, ``lsoa_vintage`` (2021), ``downloaded_on`` (ISO date from the
-        preamble, or None), ``notes``.
+        ``residents_85_plus`` (all int). ``attrs``: ``release`` (``"Census 2021 RM121"`` or
+        ``"Census 2021 TS007"``), ``source_file``, ``lsoa_vintage`` (2021), ``downloaded_on``
+        (ISO date from the RM121 preamble, or None), ``notes``.
 
     Raises
     ------
     IngestError
-        Title not an RM121 age table; sex, units or population other than all persons / all
-        usual residents; no header row or a geography other than LSOA 2021; unknown columns;
-        area rows after the blank line that ends the data; a malformed area field or code; a
-        code on two rows; a count that is not a whole number; older residents exceeding the
-        total.
+        RM121: title not an RM121 age table; sex, units or population other than all persons
+        / all usual residents; no header row or a geography other than LSOA 2021; unknown
+        columns; area rows after the blank line that ends the data; a malformed area field.
+        TS007: unknown columns; an LSOA and age on two rows; an LSOA missing the total or an
+        age from 65. Both: a malformed code, a code on two rows, a count that is not a whole
+        number, older residents exceeding the total.
 
     Examples
     --------
@@ -128,8 +169,82 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     text = read_text(path, source=SOURCE)
-    name = path.name
+    if text.lstrip('"').startswith("GEOGRAPHY_CODE"):
+        out, release, downloaded_on = _read_api(text, path), API_RELEASE, None
+    else:
+        out, release, downloaded_on = _read_download(text, path)
+    out["residents_65_plus"] = sum(out[c] for c in _BANDS_65_PLUS)
+    out["residents_75_plus"] = sum(out[c] for c in _BANDS_75_PLUS)
+    out = out[["lsoa_code", "lsoa_name", "residents", "residents_65_plus", "residents_75_plus",
+               *_BANDS_65_PLUS]]  # fmt: skip
+    over = out["residents_65_plus"] > out["residents"]
+    if over.any():
+        row = out[over].iloc[0]
+        raise IngestError(
+            f"{SOURCE}: {path.name}: {row['lsoa_code']} has {row['residents_65_plus']} "
+            f"residents aged 65+ but a total of {row['residents']}; expected the total to be all "
+            "usual residents. Were other ages selected as the total?"
+        )
+    require_unique(out, "lsoa_code", path=path, source=SOURCE)
+    when = f" Downloaded from Nomis on {downloaded_on}." if downloaded_on else ""
+    out.attrs = {
+        "release": release.name,
+        "source_file": path.name,
+        "lsoa_vintage": LSOA_VINTAGE,
+        "downloaded_on": downloaded_on,
+        "notes": f"{release.notes}{when} {len(out):,} LSOAs in this file.",
+    }
+    return out
 
+
+def _read_api(text: str, path: Path) -> pd.DataFrame:
+    """Pivot the tidy Nomis API layout (one row per LSOA and age) to one row per LSOA."""
+    raw = read_csv_text(text, path=path, source=SOURCE)
+    match_release(raw.columns, [API_RELEASE], path=path, source=SOURCE)
+    frame = apply_release(raw, API_RELEASE)
+    bad = ~frame["lsoa_code"].str.fullmatch(_LSOA_CODE)
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise IngestError(
+            f"{SOURCE}: {path.name}, column 'GEOGRAPHY_CODE', line {position + 2}: found "
+            f"{frame['lsoa_code'].iloc[position]!r}; expected an LSOA 2021 code ('E01' or 'W01' "
+            "and 6 digits)."
+        )
+    for column, header in (("age_code", "C2021_AGE_102"), ("count", "OBS_VALUE")):
+        frame[column] = to_number(
+            frame, column, path=path, source=SOURCE, kind="count", header=header
+        )
+    twice = frame.duplicated(["lsoa_code", "age_code"], keep=False)
+    if twice.any():
+        row = frame[twice].iloc[0]
+        raise IngestError(
+            f"{SOURCE}: {path.name}: {row['lsoa_code']} has age code {row['age_code']} on "
+            f"{int(twice.sum())} rows; expected one row per LSOA and age."
+        )
+    wide = frame.pivot(index="lsoa_code", columns="age_code", values="count")
+    needed = sorted({code for codes in _API_AGE_CODES.values() for code in codes})
+    absent = [code for code in needed if code not in wide.columns]
+    gaps = wide.reindex(columns=needed).isna()
+    if absent or gaps.any(axis=None):
+        lsoa = gaps.any(axis=1).idxmax()
+        missing = [code for code in needed if gaps.loc[lsoa, code]]
+        raise IngestError(
+            f"{SOURCE}: {path.name}, column 'C2021_AGE_102': {lsoa} has no row for age code(s) "
+            f"{missing[:8]}; expected the total (code 0) and every age from 65 (codes 66 to 101) "
+            "for every LSOA."
+        )
+    order = pd.unique(frame["lsoa_code"])
+    out = pd.DataFrame(
+        {"lsoa_code": order, "lsoa_name": frame.groupby("lsoa_code")["lsoa_name"].first()[order]}
+    ).reset_index(drop=True)
+    for column, codes in _API_AGE_CODES.items():
+        out[column] = wide.loc[order, list(codes)].sum(axis=1).astype("int64").to_numpy()
+    return out
+
+
+def _read_download(text: str, path: Path) -> tuple[pd.DataFrame, Release, str | None]:
+    """Read the Nomis web download of RM121: return the frame, its release, download date."""
+    name = path.name
     title = next(csv.reader([text.split("\n", 1)[0]]), [""])
     title_text = title[0].strip() if title else ""
     if not re.match(r"RM121\b.*\bage\b", title_text, re.I):
@@ -201,22 +316,8 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
         )
         for column in ("residents", *_BANDS_65_PLUS)
     }
-    out["residents"] = counts["residents"]
-    out["residents_65_plus"] = sum(counts[c] for c in _BANDS_65_PLUS)
-    out["residents_75_plus"] = sum(counts[c] for c in _BANDS_75_PLUS)
-    for column in _BANDS_65_PLUS:
-        out[column] = counts[column]
-    over = out["residents_65_plus"] > out["residents"]
-    if over.any():
-        position = int(np.flatnonzero(over.to_numpy())[0])
-        raise IngestError(
-            f"{SOURCE}: {name}, line {raw.attrs['first_line'] + position}: "
-            f"{out['lsoa_code'].iloc[position]} has {out['residents_65_plus'].iloc[position]} "
-            f"residents aged 65+ but a Total of {out['residents'].iloc[position]}; expected "
-            "Total to be all usual residents. Were other age bands selected as 'Total'?"
-        )
-    require_unique(out, "lsoa_code", path=path, source=SOURCE)
-
+    for column, values in counts.items():
+        out[column] = values
     date = _DOWNLOAD_DATE.search(preamble)
     downloaded_on = None
     if date is not None:
@@ -224,15 +325,7 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
             downloaded_on = datetime.strptime(date[1], "%d %B %Y").date().isoformat()
         except ValueError:
             downloaded_on = None
-    out.attrs = {
-        "release": release.name,
-        "source_file": name,
-        "lsoa_vintage": LSOA_VINTAGE,
-        "downloaded_on": downloaded_on,
-        "notes": f"{release.notes} Downloaded from Nomis on {downloaded_on or 'an unknown date'}. "
-        f"{len(out):,} LSOAs in this file.",
-    }
-    return out
+    return out, release, downloaded_on
 
 
 def _check_preamble(preamble: str, name: str) -> None:

@@ -49,6 +49,8 @@ _TABLE_RELEASES = (
     ("wimd", wimd.RELEASES),
     ("simd", simd.RELEASES),
 )
+#: Files the tool itself writes beside the sources (the record of ``python -m ingest download``).
+_NOT_SOURCES = {"download_manifest.json"}
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 _CODE_LEVEL = {
     "E05": "wards", "W05": "wards", "S13": "wards", "N08": "wards",
@@ -106,9 +108,11 @@ def _csv_role(path: Path) -> str | None:
     rows = [r for r in _first_lines(path) if any(r)]
     if not rows:
         return None
+    headers = frozenset(rows[0])
     if rows[0][0].startswith("RM121") or rows[0][0] == census.AREA_HEADER:
         return "census_age"
-    headers = frozenset(rows[0])
+    if headers == census.API_RELEASE.headers:
+        return "census_age"
     for role, releases in _TABLE_RELEASES:
         if any(release.headers == headers for release in releases):
             return role
@@ -162,7 +166,7 @@ def discover(folder: Path) -> Inventory:
     inventory = Inventory()
     for path in sorted(Path(folder).rglob("*")):
         suffix = path.suffix.lower()
-        if not path.is_file() or path.name.startswith("."):
+        if not path.is_file() or path.name.startswith(".") or path.name in _NOT_SOURCES:
             continue
         if suffix == ".csv":
             role = _csv_role(path)

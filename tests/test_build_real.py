@@ -88,3 +88,13 @@ def test_the_app_opens_trafford(trafford, monkeypatch):
 def test_unknown_authority_is_refused_clearly(shared_data, tmp_path):
     with pytest.raises(IngestError, match="no LSOA to ward lookup covering E09000001"):
         build.build_place("E09000001", shared_data, store_dir=tmp_path, verbose=False)
+
+
+@pytest.mark.parametrize(("query", "code"), [("trafford", TRAFFORD), ("e08000009", TRAFFORD)])
+def test_build_finds_the_authority_by_name_in_the_folders_lookups(shared_data, query, code):
+    assert build.resolve_la_in_folder(query, shared_data) == code
+
+
+def test_an_unknown_name_is_refused_with_close_names(shared_data):
+    with pytest.raises(IngestError, match="no local authority is called 'Trafforde'.*Trafford"):
+        build.resolve_la_in_folder("Trafforde", shared_data)

@@ -139,10 +139,73 @@ def test_layout_variants(tmp_path, variant):
         ),
         (
             {"rows": [ROWS[0], ROWS[2].replace("1469", "100")]},
-            r"line 11: W01001898 has 327 residents aged 65\+ but a Total of 100",
+            r"W01001898 has 327 residents aged 65\+ but a total of 100",
         ),
     ],
 )
 def test_errors(tmp_path, variant, message):
     with pytest.raises(IngestError, match=message):
         read_census_age(nomis(tmp_path, **variant))
+
+
+API_HEADER = '"GEOGRAPHY_CODE","GEOGRAPHY_NAME","C2021_AGE_102","C2021_AGE_102_NAME","OBS_VALUE"'
+
+
+def ts007(tmp_path: Path, people: dict[str, dict[int, int]], header: str = API_HEADER) -> Path:
+    """A Nomis API CSV of TS007: one row per LSOA and age code, as download writes it."""
+    lines = [header]
+    for code, ages in people.items():
+        for age, count in ages.items():
+            lines.append(f'"{code}","Trafford {code[-3:]}",{age},"Aged {age - 1} years",{count}')
+    path = tmp_path / "census2021_ts007_age_lsoa21.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def ages(total: int, per_year: int) -> dict[int, int]:
+    """Age code 0 (all residents) and codes 66..101 (aged 65 to 100+), ``per_year`` each."""
+    return {0: total, **dict.fromkeys(range(66, 102), per_year)}
+
+
+def test_nomis_api_layout_sums_single_years_into_the_same_bands(tmp_path):
+    extra = {5: 30, 40: 20}  # ages below 65 are allowed and not used
+    path = ts007(tmp_path, {"E01006112": {**ages(2000, 3), **extra}, "W01001898": ages(900, 1)})
+    age = read_census_age(path)
+    assert age.attrs["release"] == "Census 2021 TS007"
+    assert age["lsoa_code"].tolist() == ["E01006112", "W01001898"]
+    row = age.iloc[0]
+    # 65 | 66-69 | 70-74 | 75-79 | 80-84 | 85-100+: 1, 4, 5, 5, 5 and 16 single years
+    assert row[["residents_65", "residents_66_69", "residents_70_74"]].tolist() == [3, 12, 15]
+    assert row[["residents_75_79", "residents_80_84", "residents_85_plus"]].tolist() == [15, 15, 48]
+    assert row[["residents", "residents_65_plus", "residents_75_plus"]].tolist() == [2000, 108, 78]
+    assert age.iloc[1]["residents_65_plus"] == 36
+
+
+@pytest.mark.parametrize(
+    ("people", "header", "message"),
+    [
+        ({"E01006112": {0: 10}}, API_HEADER, r"E01006112 has no row for age code\(s\) \[66, 67"),
+        (
+            {"E01006112": ages(100, 1), "E01006113": {k: v for k, v in ages(9, 0).items() if k}},
+            API_HEADER,
+            r"E01006113 has no row for age code\(s\) \[0\]",
+        ),
+        ({"E0100611": ages(100, 1)}, API_HEADER, r"'GEOGRAPHY_CODE', line 2: found 'E0100611'"),
+        ({"E01006112": ages(10, 1)}, API_HEADER, r"65\+ but a total of 10"),
+        ({"E01006112": ages(100, 1)}, API_HEADER.replace("OBS_VALUE", "VALUE"), "OBS_VALUE"),
+    ],
+)
+def test_nomis_api_layout_errors(tmp_path, people, header, message):
+    with pytest.raises(IngestError, match=message):
+        read_census_age(ts007(tmp_path, people, header))
+
+
+def test_nomis_api_layout_refuses_an_age_twice_and_a_non_count(tmp_path):
+    path = ts007(tmp_path, {"E01006112": ages(100, 1)})
+    text = path.read_text()
+    path.write_text(text + '"E01006112","Trafford 112",70,"Aged 69 years",1\n')
+    with pytest.raises(IngestError, match="E01006112 has age code 70 on 2 rows"):
+        read_census_age(path)
+    path.write_text(text.replace(",1\n", ",x\n", 1))
+    with pytest.raises(IngestError, match="OBS_VALUE"):
+        read_census_age(path)
