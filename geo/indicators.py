@@ -51,7 +51,7 @@ _IOD = (
     "The nation's index of multiple deprivation (England: IoD 2019, MHCLG; Wales: WIMD 2019, "
     "Welsh Government) by LSOA, weighted by Census 2021 residents"
 )
-_CENSUS = "Census 2021 table RM121 (ONS), LSOAs summed to wards by best-fit lookup"
+_CENSUS = "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup"
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
@@ -77,6 +77,8 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("premises", "Premises (all)", "premises", "ward", False, _OFCOM_FIXED),
         Indicator("pct_residents_65_plus", "Residents aged 65 and over", "%", "ward", True,
                   _CENSUS),
+        Indicator("pct_residents_75_plus", "Residents aged 75 and over", "%", "ward", True,
+                  _CENSUS),
         Indicator("residents", "Usual residents (Census 2021)", "people", "ward", False, _CENSUS),
         Indicator(
             "pct_residents_most_deprived_decile",
@@ -91,6 +93,16 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             "imd_average_rank",
             "Average deprivation rank of residents' neighbourhoods (1 = most deprived nationally)",
+            "rank", "ward", False, _IOD,
+        ),
+        Indicator(
+            "income_average_rank",
+            "Average income deprivation rank of residents' neighbourhoods (1 = most deprived)",
+            "rank", "ward", False, _IOD,
+        ),
+        Indicator(
+            "health_average_rank",
+            "Average health deprivation rank of residents' neighbourhoods (1 = most deprived)",
             "rank", "ward", False, _IOD,
         ),
         Indicator(
