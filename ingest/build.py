@@ -30,7 +30,7 @@ import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 
-from geo import indicators, joins
+from geo import indicators, joins, postcodes
 from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store, wimd
 from ingest._errors import IngestError
 from ingest._http import sha256_file
@@ -54,6 +54,7 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "iod": ("Ministry of Housing, Communities and Local Government", _OGL_PSI),
     "wimd": ("Welsh Government", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
+    "postcodes": ("Office for National Statistics, Postcode Directory", _OS),
 }
 
 #: Preference between several boundary files of the same wards: the generalised (BGC) cut
@@ -352,6 +353,28 @@ def _lineage(inventory: Inventory, codes: pd.Series, old_codes: set[str], b: _Bu
     return lineage["old_code"]
 
 
+def _postcodes(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.DataFrame:
+    """Return the authority's postcodes with centroid and ward, for postcode search and venues.
+
+    The directory's own ward is kept where it names a ward of this build's vintage; otherwise
+    the centroid is placed in the ward polygons (:func:`geo.postcodes.postcodes_to_wards`).
+    """
+    for path in inventory.get("postcodes"):
+        directory = ons_geography.read_postcodes(path)
+        here = directory[directory["la_code"] == b.la_code].reset_index(drop=True)
+        if here.empty:
+            b.note(f"{path.name} has no postcode of {b.la_code}; skipped")
+            continue
+        placed = postcodes.postcodes_to_wards(here, wards, unmatched="report")
+        b.used("postcodes", path, directory, len(here))
+        b.note(f"{len(here):,} postcodes of {path.name} placed in wards: {placed.attrs['methods']}")
+        return here[["postcode", "lon", "lat"]].assign(
+            ward_code=placed["ward_code"], ward_method=placed["method"]
+        )
+    b.note("no postcode directory: postcode search and venue postcodes are unavailable")
+    return pd.DataFrame(columns=["postcode", "lon", "lat", "ward_code", "ward_method"])
+
+
 def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
     """Return the LA's Ofcom mobile figures used as context (no 4G from any operator)."""
     for path in inventory.get("ofcom_mobile_la"):
@@ -484,7 +507,10 @@ def build_place(
         "sources": b.sources,
     }
     place = store.write_place(
-        ward_table, manifest, store=store_dir, tables={"la_fixed_coverage": la_fixed}
+        ward_table,
+        manifest,
+        store=store_dir,
+        tables={"la_fixed_coverage": la_fixed, "postcodes": _postcodes(inventory, wards, b)},
     )
     b.console.log(f"wrote {place}")
     return place

@@ -3,9 +3,10 @@
 Nothing here is real. The generator draws a fictional local authority ("Demoshire", code
 ``E08999999``) of nested output areas, LSOAs and wards in British National Grid, then writes
 the same files a council would download: ONS boundaries and lookups, an Ofcom Connected
-Nations fixed output-area file and mobile local-authority file, an English IoD 2019 File 2 and a
-Census 2021 RM121 Nomis table. The store is then built from these files by the same parsers and
-joins as real data (:mod:`ingest.build`), so the demo exercises the whole pipeline.
+Nations fixed output-area file and mobile local-authority file, an English IoD 2019 File 2, a
+Census 2021 RM121 Nomis table and a postcode directory extract. The store is then built from
+these files by the same parsers and joins as real data (:mod:`ingest.build`), so the demo
+exercises the whole pipeline.
 
 Same ``seed``, same bytes: every draw comes from one ``numpy.random.Generator`` in a fixed
 order, and files are written with fixed formatting.
@@ -25,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from ingest import census, iod, ofcom_fixed, ofcom_mobile
+from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography
 from ingest._tables import Release
 from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
@@ -55,7 +56,13 @@ FILES = {
     "ofcom_mobile_la": "202507_mobile_coverage_laua_r01.csv",
     "iod": "File_2_-_IoD2019_Domains_of_Deprivation.csv",
     "census_age": "Census 2021 - Population.csv",
+    "postcodes": "demoshire_postcodes.csv",
 }
+#: Letters Royal Mail uses in the last two characters of a postcode (the inward unit).
+_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+#: Premises per postcode, roughly the UK average (about 30 million premises, 1.7 million
+#: live postcodes).
+_PREMISES_PER_POSTCODE = 16
 
 
 @dataclass(frozen=True)
@@ -383,6 +390,50 @@ def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, str]) ->
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
 
 
+def _postcodes(rng: np.random.Generator, place: DemoPlace) -> pd.DataFrame:
+    """Postcode centroids in each output area, in the Trafford Data Lab ONSPD extract layout.
+
+    Outward codes ``DM1`` ... (``DM`` is no real postcode area), one per ward; one sector per
+    LSOA; about :data:`_PREMISES_PER_POSTCODE` premises per postcode.
+    """
+    rows = []
+    lsoa_names = place.lsoas.set_index("lsoa_code")["lsoa_name"]
+    ward_names = place.wards.set_index("ward_code")["ward_name"]
+    sectors: dict[str, int] = {}
+    units: dict[tuple[str, int], int] = {}
+    for oa in place.oas.itertuples():
+        outward = f"DM{int(oa.ward_code[-3:])}"
+        sector = sectors.setdefault(oa.lsoa_code, sum(k[0] == outward for k in units) % 10)
+        units.setdefault((outward, sector), 0)
+        minx, miny, maxx, maxy = oa.geometry.bounds
+        for _ in range(max(1, oa.premises // _PREMISES_PER_POSTCODE)):
+            x, y = rng.uniform((minx, miny), (maxx, maxy))
+            while not shapely.contains_xy(oa.geometry, x, y):
+                x, y = rng.uniform((minx, miny), (maxx, maxy))
+            n = units[(outward, sector)]
+            units[(outward, sector)] += 1
+            unit = _UNIT_LETTERS[n // len(_UNIT_LETTERS)] + _UNIT_LETTERS[n % len(_UNIT_LETTERS)]
+            rows.append(
+                {
+                    "postcode": f"{outward} {sector}{unit}",
+                    "ward_code": oa.ward_code,
+                    "ward_name": ward_names[oa.ward_code],
+                    "lsoa_code": oa.lsoa_code,
+                    "lsoa_name": lsoa_names[oa.lsoa_code],
+                    "la_code": DEMO_LA_CODE,
+                    "la_name": DEMO_LA_NAME,
+                    "x": x,
+                    "y": y,
+                }
+            )
+    table = pd.DataFrame(rows)
+    points = gpd.GeoSeries(gpd.points_from_xy(table["x"], table["y"]), crs=ANALYSIS_CRS)
+    web = points.to_crs(WEB_CRS)
+    return table.drop(columns=["x", "y"]).assign(
+        lon=[f"{v:.6f}" for v in web.x], lat=[f"{v:.6f}" for v in web.y]
+    )
+
+
 def _lookup_csv(rows: pd.DataFrame, headers: Mapping[str, str]) -> str:
     return (
         rows[list(headers)].rename(columns=dict(headers)).to_csv(index=False, lineterminator="\n")
@@ -462,6 +513,12 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
         per_lsoa.reindex(place.lsoas["lsoa_code"]).to_numpy() * rng.normal(2.3, 0.15, len(per_lsoa))
     ).astype(int)
     paths["census_age"].write_bytes(_census_text(rng, place.lsoas, residents).encode())
+    _write_csv(
+        paths["postcodes"],
+        ons_geography.POSTCODES_DATALAB,
+        _postcodes(np.random.default_rng(seed + 2), place),
+        bom=False, crlf=False, final_newline=True,
+    )  # fmt: skip
     (folder / "SYNTHETIC_DEMO_DATA.txt").write_text(
         f"Every file in this folder is {SYNTHETIC_LABEL}.\n"
         f"Generated by digital-inclusion-map (ingest.demo, seed {seed}) in the real formats of\n"

@@ -72,9 +72,21 @@ def test_manifest_names_every_file_with_checksum(trafford):
     roles = {s["role"] for s in manifest["sources"]}
     assert roles == {
         "lsoa_ward_lookup", "wards", "census_age", "lsoas", "iod", "ofcom_fixed_la",
-        "ofcom_mobile_la",
+        "ofcom_mobile_la", "postcodes",
     }  # fmt: skip
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
+
+
+def test_every_trafford_postcode_is_placed_in_a_2022_ward(trafford, shared_data):
+    table = store.read_table(TRAFFORD, "postcodes", store=trafford)
+    directory = pd.read_csv(shared_data / "postcodes_trafford" / "trafford_postcodes.csv")
+    assert len(table) == len(directory) == 11_264
+    # the directory's wards are 2023's; the build's are 2022's, so every postcode is placed
+    # by its centroid, and none is left out
+    assert set(table["ward_method"]) == {"spatial"}
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    assert set(table["ward_code"]) == set(wards["ward_code"])
+    assert table.set_index("postcode").loc["M15 4AB", "ward_code"] == "E05000825"  # Clifford
 
 
 def test_the_app_opens_trafford(trafford, monkeypatch):

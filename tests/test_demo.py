@@ -1,5 +1,6 @@
 import hashlib
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -71,6 +72,18 @@ def test_ward_indicators_have_no_gaps(demo_store):
     # Rates are recomputed from counts, never averaged.
     expected = 100 * wards["premises_below_uso"] / wards["premises"]
     pd.testing.assert_series_equal(wards["pct_premises_below_uso"], expected, check_names=False)
+
+
+def test_demo_postcodes_are_in_their_output_area_ward(demo_store, demo_sources):
+    table = store.read_table(demo.DEMO_LA_CODE, "postcodes", store=demo_store)
+    assert table["postcode"].is_unique and len(table) > 4_000
+    assert set(table["ward_method"]) == {"lookup"}
+    points = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
+    ).to_crs("EPSG:27700")
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    inside = gpd.sjoin(points, wards[["ward_code", "geometry"]], predicate="within")
+    assert (inside["ward_code_left"] == inside["ward_code_right"]).mean() > 0.99
 
 
 def test_discover_recognises_every_demo_file(demo_sources):
