@@ -8,7 +8,7 @@ ward or is local-authority context attached to every ward.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -52,6 +52,15 @@ _IOD = (
     "Welsh Government) by LSOA, weighted by Census 2021 residents"
 )
 _CENSUS = "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup"
+
+#: Manifest roles (see :data:`ingest.build.PUBLISHERS`) of the files behind each source.
+SOURCE_ROLES: dict[str, tuple[str, ...]] = {
+    _OFCOM_FIXED: ("output_areas", "ofcom_fixed_oa"),
+    _OFCOM_FIXED_LA: ("ofcom_fixed_la",),
+    _OFCOM_MOBILE: ("ofcom_mobile_la",),
+    _IOD: ("iod", "wimd", "lsoa_ward_lookup"),
+    _CENSUS: ("census_age", "lsoa_ward_lookup"),
+}
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
@@ -132,6 +141,35 @@ INDICATORS: dict[str, Indicator] = {
         ),
     )
 }  # fmt: skip
+
+
+def releases_behind(indicator: Indicator, sources: list[dict[str, Any]]) -> list[str]:
+    """Name the files and releases a figure was built from, for a ward card or an export.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The figure.
+    sources : list of dict
+        The ``sources`` of a place's manifest (``role``, ``file``, ``release`` each).
+
+    Returns
+    -------
+    list of str
+        ``"<file> (<release>)"`` for each source file of the indicator's roles, in manifest
+        order; the LA-level Ofcom figure is the newest release only.
+
+    Examples
+    --------
+    >>> sources = [{"role": "census_age", "file": "pop.csv", "release": "Census 2021 TS007"}]
+    >>> releases_behind(INDICATORS["pct_residents_65_plus"], sources)
+    ['pop.csv (Census 2021 TS007)']
+    """
+    roles = SOURCE_ROLES[indicator.source]
+    used = [s for s in sources if s["role"] in roles]
+    if roles == ("ofcom_fixed_la",) and used:
+        used = [max(used, key=lambda s: s["release"])]
+    return [f"{s['file']} ({s['release']})" for s in used]
 
 
 def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:

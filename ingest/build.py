@@ -96,7 +96,7 @@ class _Build:
 
 def _release(attrs: dict[str, Any]) -> str:
     """Release of a table, or the boundary vintages for ONS geography (ward 2022, LSOA 2021)."""
-    if "vintages" in attrs:
+    if attrs.get("vintages"):
         names = {"ward": "ward", "la": "LA"}
         return ", ".join(
             f"{names.get(level, level.upper())} {year}" for level, year in attrs["vintages"].items()

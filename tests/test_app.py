@@ -41,3 +41,51 @@ def test_empty_store_explains_what_to_run(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert "make run" in at.error[0].value
+
+
+def test_a_link_reproduces_the_view(demo_store, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(
+        {"la": demo.DEMO_LA_CODE, "indicator": "pct_residents_65_plus", "ward": "E05999003"}
+    )
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="indicator").value == "pct_residents_65_plus"
+    assert any(m.value.startswith("#### Brook Green (E05999003)") for m in at.markdown)
+    at.selectbox(key="ward").set_value("E05999010").run()
+    assert at.query_params["ward"] == "E05999010"
+    assert at.query_params["indicator"] == "pct_residents_65_plus"
+
+
+def test_a_link_with_unknown_values_falls_back_to_defaults(demo_store, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"la": "<script>", "indicator": "nope", "ward": "E05000000"})
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="la").value == demo.DEMO_LA_CODE
+    assert at.selectbox(key="ward").value is None
+
+
+def test_postcode_search_selects_its_ward(app, demo_store):
+    postcodes = store.read_table(demo.DEMO_LA_CODE, "postcodes", store=demo_store)
+    row = postcodes.iloc[100]
+    app.sidebar.text_input(key="postcode").set_value(row["postcode"].lower().replace(" ", ""))
+    app.run()
+    assert app.selectbox(key="ward").value == row["ward_code"]
+    assert "is in the selected ward" in app.sidebar.caption[0].value
+    app.sidebar.text_input(key="postcode").set_value("M15 4AB").run()  # not in Demoshire
+    assert "is not a postcode of this place" in app.sidebar.caption[0].value
+    app.sidebar.text_input(key="postcode").set_value("not a postcode").run()
+    assert "is not a UK postcode" in app.sidebar.caption[0].value
+    assert not app.exception
+
+
+def test_ward_card_lists_every_indicator_with_its_release(app):
+    app.selectbox(key="ward").set_value("E05999001").run()
+    card = app.dataframe[1].value
+    assert len(card) == len(INDICATORS)
+    row = card.set_index("Indicator").loc[INDICATORS["pct_premises_below_uso"].label]
+    assert "202601_fixed_oa_coverage_r1.csv (202601)" in row["Data"]
+    assert row["Level"] == "ward"
