@@ -1,6 +1,7 @@
 """The rendered page in a real browser: Playwright driving Debian's Chromium (never downloaded)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -64,14 +65,16 @@ def test_health_endpoint_answers(server):
         assert answer.read() == b"ok"
 
 
-def test_map_draws_every_ward_without_internet(server, demo_store):
+def test_map_draws_every_ward_and_a_click_opens_its_card(server, demo_store):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    wards = len(store.read_wards(demo.DEMO_LA_CODE, store=demo_store))
+    table = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    wards = len(table)
+    names = dict(zip(table["ward_code"], table["ward_name"], strict=True))
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -85,6 +88,12 @@ def test_map_draws_every_ward_without_internet(server, demo_store):
         polygons.first.wait_for(timeout=60_000)
         assert polygons.count() == wards
         assert page.get_by_text("Synthetic demo data").is_visible()
+        # clicking a ward opens its card, named as in the store
+        polygons.nth(wards // 2).click()
+        card = page.get_by_role("heading", name=re.compile(r"\(E05999\d{3}\)"))
+        card.wait_for(timeout=30_000)
+        code = re.search(r"E05999\d{3}", card.inner_text()).group(0)
+        assert card.inner_text().startswith(names[code])
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "demo_map.png", full_page=True)
         browser.close()
