@@ -172,9 +172,70 @@ def releases_behind(indicator: Indicator, sources: list[dict[str, Any]]) -> list
     return [f"{s['file']} ({s['release']})" for s in used]
 
 
+#: Numerator and denominator counts of each share, so the share of any area (a ward, a local
+#: authority, a nation) is recomputed from summed counts, never averaged from percentages.
+SHARES: dict[str, tuple[str, str]] = {
+    "pct_premises_below_uso": ("premises_below_uso", "premises"),
+    "pct_premises_without_superfast": ("premises_without_superfast", "premises"),
+    "pct_premises_without_gigabit": ("premises_without_gigabit", "premises"),
+    "pct_residents_65_plus": ("residents_65_plus", "residents"),
+    "pct_residents_75_plus": ("residents_75_plus", "residents"),
+    "pct_residents_most_deprived_decile": ("residents_most_deprived_decile", "residents"),
+    "pct_residents_most_deprived_quintile": ("residents_most_deprived_quintile", "residents"),
+}
+
+#: Nation of an ONS area code, by its first letter.
+NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+
+
+def area_shares(counts: pd.DataFrame) -> dict[str, float]:
+    """Shares (%) of the area made of all rows of ``counts``, from summed counts.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Rows of any geography (wards, LSOAs, local authorities) with count columns named as
+        in :data:`SHARES`; ``premises_without_superfast`` and ``premises_without_gigabit`` are
+        derived from ``premises_sfbb`` and ``premises_gigabit`` when absent (Ofcom's files).
+
+    Returns
+    -------
+    dict of str to float
+        Each share of :data:`SHARES` whose counts are present and whose denominator is
+        positive, in % of the area's premises or residents.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"premises": [100, 300], "premises_below_uso": [10, 0]})
+    >>> area_shares(rows)
+    {'pct_premises_below_uso': 2.5}
+    """
+    totals = counts.sum(numeric_only=True)
+    for without, covered in (
+        ("premises_without_superfast", "premises_sfbb"),
+        ("premises_without_gigabit", "premises_gigabit"),
+    ):
+        if without not in totals and covered in totals and "premises" in totals:
+            totals[without] = totals["premises"] - totals[covered]
+    return {
+        name: float(100 * totals[part] / totals[whole])
+        for name, (part, whole) in SHARES.items()
+        if part in totals and whole in totals and totals[whole] > 0
+    }
+
+
 def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
     """``100 * part / whole``; NaN where ``whole`` is 0 (no premises: no rate)."""
     return (100 * part / whole.where(whole > 0)).astype(float)
+
+
+def _shares_of(counts: pd.DataFrame, whole: str) -> dict[str, pd.Series]:
+    """Every share of :data:`SHARES` over ``whole`` whose numerator is a column of ``counts``."""
+    return {
+        name: _pct(counts[part], counts[whole])
+        for name, (part, denominator) in SHARES.items()
+        if denominator == whole and part in counts
+    }
 
 
 def fixed_broadband_indicators(counts: pd.DataFrame) -> pd.DataFrame:
@@ -193,15 +254,15 @@ def fixed_broadband_indicators(counts: pd.DataFrame) -> pd.DataFrame:
         ``pct_premises_below_uso``, ``pct_premises_without_superfast``,
         ``pct_premises_without_gigabit`` (% of all premises in the ward).
     """
-    without_sfbb = counts["premises"] - counts["premises_sfbb"]
-    without_gigabit = counts["premises"] - counts["premises_gigabit"]
+    numbers = counts.assign(
+        premises_without_superfast=counts["premises"] - counts["premises_sfbb"],
+        premises_without_gigabit=counts["premises"] - counts["premises_gigabit"],
+    )
     return pd.DataFrame(
         {
-            "premises_without_superfast": without_sfbb,
-            "premises_without_gigabit": without_gigabit,
-            "pct_premises_below_uso": _pct(counts["premises_below_uso"], counts["premises"]),
-            "pct_premises_without_superfast": _pct(without_sfbb, counts["premises"]),
-            "pct_premises_without_gigabit": _pct(without_gigabit, counts["premises"]),
+            "premises_without_superfast": numbers["premises_without_superfast"],
+            "premises_without_gigabit": numbers["premises_without_gigabit"],
+            **_shares_of(numbers, "premises"),
         },
         index=counts.index,
     )
@@ -221,19 +282,7 @@ def population_indicators(people: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         The same as shares (% of the ward's residents), named ``pct_residents_...``.
     """
-    return pd.DataFrame(
-        {
-            "pct_residents_65_plus": _pct(people["residents_65_plus"], people["residents"]),
-            "pct_residents_75_plus": _pct(people["residents_75_plus"], people["residents"]),
-            "pct_residents_most_deprived_decile": _pct(
-                people["residents_most_deprived_decile"], people["residents"]
-            ),
-            "pct_residents_most_deprived_quintile": _pct(
-                people["residents_most_deprived_quintile"], people["residents"]
-            ),
-        },
-        index=people.index,
-    )
+    return pd.DataFrame(_shares_of(people, "residents"), index=people.index)
 
 
 def la_fixed_context(la_row: pd.Series) -> dict[str, float]:

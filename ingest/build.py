@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -69,8 +69,9 @@ class _Build:
 
     la_code: str
     console: Console
-    sources: list[dict[str, Any]]
-    notes: list[str]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
 
     def used(self, role: str, path: Path, frame: pd.DataFrame, rows: int) -> None:
         publisher, attribution = PUBLISHERS[role]
@@ -88,6 +89,13 @@ class _Build:
                 "licence": OGL,
             }
         )
+
+    def compare(self, level: str, area: str, shares: dict[str, float], source: str) -> None:
+        """Keep an area's shares (local authority, nation, UK) to compare wards against."""
+        self.comparisons += [
+            {"level": level, "area": area, "measure": measure, "value": value, "source": source}
+            for measure, value in shares.items()
+        ]
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -218,8 +226,11 @@ def _fixed_by_ward(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> 
 
 
 def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
-    """Every Ofcom LA-level release's row for this LA, oldest first."""
-    rows = []
+    """Every Ofcom LA-level release's row for this LA, oldest first.
+
+    The newest release also gives the nation's and the UK's shares, from summed premises.
+    """
+    rows, tables = [], []
     for path in inventory.get("ofcom_fixed_la"):
         table = ofcom_fixed.read_fixed_la(path)
         row = table[table["la_code"] == b.la_code]
@@ -228,8 +239,14 @@ def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
             continue
         b.used("ofcom_fixed_la", path, table, 1)
         rows.append(row.assign(release=table.attrs["release"], source_file=path.name))
+        tables.append((table.attrs["release"], path.name, table))
     if not rows:
         return pd.DataFrame()
+    release, name, newest = max(tables, key=lambda t: t[0])
+    nation = newest[newest["la_code"].str.startswith(b.la_code[0])]
+    source = f"{name} ({release})"
+    b.compare("nation", indicators.NATIONS[b.la_code[0]], indicators.area_shares(nation), source)
+    b.compare("United Kingdom", "United Kingdom", indicators.area_shares(newest), source)
     return pd.concat(rows, ignore_index=True).sort_values("release", ignore_index=True)
 
 
@@ -248,6 +265,13 @@ def _people(
             f"({missing[:5]}); the lookup and the census must both use 2021 LSOAs."
         )
     b.used("census_age", census_path, people, len(here))
+    nation = people[people["lsoa_code"].str.startswith(b.la_code[0])]
+    b.compare(
+        "nation",
+        indicators.NATIONS[b.la_code[0]],
+        indicators.area_shares(nation),
+        f"{census_path.name} ({people.attrs['release']})",
+    )
 
     deprivation, iod_path = _deprivation(inventory, b)
     vintage = deprivation.attrs["lsoa_vintage"]
@@ -466,7 +490,7 @@ def build_place(
             "Northern Ireland's NIMDM super output areas need their own lookup; neither is "
             "joined to wards yet."
         )
-    b = _Build(la_code, Console(quiet=not verbose, stderr=True), [], [])
+    b = _Build(la_code, Console(quiet=not verbose, stderr=True))
     inventory = discover(folder)
     lookup, lookup_path = _lookup(inventory, b)
     vintage = lookup.attrs["vintages"]["ward"]
@@ -490,6 +514,15 @@ def build_place(
     ward_table = gpd.GeoDataFrame(
         wards.set_index("ward_code").join(table, how="left").reset_index(), crs=wards.crs
     )
+    b.compare("local authority", la_name, indicators.area_shares(ward_table), "sum of the wards")
+    if fixed is None and not la_fixed.empty:
+        newest = la_fixed.iloc[[-1]]
+        b.compare(
+            "local authority",
+            la_name,
+            indicators.area_shares(newest),
+            f"{newest['source_file'].iloc[0]} ({newest['release'].iloc[0]})",
+        )
     manifest = {
         "la_code": la_code,
         "la_name": la_name,
@@ -510,7 +543,13 @@ def build_place(
         ward_table,
         manifest,
         store=store_dir,
-        tables={"la_fixed_coverage": la_fixed, "postcodes": _postcodes(inventory, wards, b)},
+        tables={
+            "la_fixed_coverage": la_fixed,
+            "postcodes": _postcodes(inventory, wards, b),
+            "comparisons": pd.DataFrame(
+                b.comparisons, columns=["level", "area", "measure", "value", "source"]
+            ),
+        },
     )
     b.console.log(f"wrote {place}")
     return place

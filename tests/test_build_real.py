@@ -108,5 +108,35 @@ def test_build_finds_the_authority_by_name_in_the_folders_lookups(shared_data, q
 
 
 def test_an_unknown_name_is_refused_with_close_names(shared_data):
-    with pytest.raises(IngestError, match="no local authority is called 'Trafforde'.*Trafford"):
+    with pytest.raises(IngestError, match=r"no local authority is called 'Trafforde'.*Trafford"):
         build.resolve_la_in_folder("Trafforde", shared_data)
+
+
+def test_comparisons_are_recomputed_from_counts_of_the_real_files(trafford, shared_data):
+    table = store.read_table(TRAFFORD, "comparisons", store=trafford)
+    value = table.set_index(["area", "measure"])["value"]
+    la = ofcom_fixed.read_fixed_la(
+        shared_data / "ofcom_fixed_laua" / "202507_fixed_laua_coverage_r01.csv"
+    )
+    england = la[la["la_code"].str.startswith("E")]
+    expected = 100 * (1 - england["premises_gigabit"].sum() / england["premises"].sum())
+    assert value["England", "pct_premises_without_gigabit"] == pytest.approx(expected)
+    assert value["United Kingdom", "pct_premises_below_uso"] == pytest.approx(
+        100 * la["premises_below_uso"].sum() / la["premises"].sum()
+    )
+    people = census.read_census_age(
+        shared_data / "census2021_rm121_age" / "Census 2021 - Population.csv"
+    )
+    english = people[people["lsoa_code"].str.startswith("E")]
+    assert value["England", "pct_residents_65_plus"] == pytest.approx(
+        100 * english["residents_65_plus"].sum() / english["residents"].sum()
+    )
+    wards = store.read_wards(TRAFFORD, store=trafford)
+    assert value["Trafford", "pct_residents_65_plus"] == pytest.approx(
+        100 * wards["residents_65_plus"].sum() / wards["residents"].sum()
+    )
+    # Trafford's broadband is known for the whole authority only: from its row of the LA file
+    trafford_row = la.set_index("la_code").loc[TRAFFORD]
+    assert value["Trafford", "pct_premises_below_uso"] == pytest.approx(
+        100 * trafford_row["premises_below_uso"] / trafford_row["premises"]
+    )

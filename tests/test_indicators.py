@@ -3,6 +3,7 @@ import pytest
 
 from geo.indicators import (
     INDICATORS,
+    area_shares,
     fixed_broadband_indicators,
     la_fixed_context,
     population_indicators,
@@ -66,3 +67,18 @@ def test_every_indicator_names_unit_level_and_source():
         assert indicator.unit in {"%", "premises", "people", "rank"}
         assert indicator.source
     assert INDICATORS["la_pct_premises_no_4g_indoor"].level == "local authority"
+
+
+def test_area_shares_sum_counts_before_dividing():
+    rows = pd.DataFrame(
+        {
+            "premises": [100, 900],
+            "premises_sfbb": [50, 900],
+            "residents": [10, 0],
+            "residents_65_plus": [5, 0],
+        }
+    )
+    shares = area_shares(rows)
+    # the mean of the two wards' shares (25%) would be wrong: 50 of 1,000 premises lack SFBB
+    assert shares == {"pct_premises_without_superfast": 5.0, "pct_residents_65_plus": 50.0}
+    assert area_shares(rows.iloc[1:]) == {"pct_premises_without_superfast": 0.0}
