@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.indicators import INDICATORS, releases_behind
+from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
 from ingest import settings, store
@@ -31,6 +31,11 @@ def wards_of(la_code: str, store_path: str, built_at: str):
 @st.cache_data(show_spinner=False)
 def postcodes_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
     return store.read_table(la_code, "postcodes", store=store_path)
+
+
+@st.cache_data(show_spinner=False)
+def comparisons_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
+    return store.read_table(la_code, "comparisons", store=store_path)
 
 
 def from_url(key: str, allowed: list[str]) -> None:
@@ -163,18 +168,17 @@ ward_code = st.selectbox(
 if ward_code is not None:
     ward = wards.set_index("ward_code").loc[ward_code]
     st.markdown(f"#### {html.escape(ward['ward_name'])} ({ward_code})")
+    card = ward_card(ward, comparisons_of(la_code, store_path, manifest["built_at"]),
+                     manifest["sources"])  # fmt: skip
+    figures = card.columns[card.columns.get_loc("ward") : card.columns.get_loc("data")]
+    for column in figures:
+        card[column] = [
+            format_value(value, INDICATORS[name])
+            for value, name in zip(card[column], card["indicator"], strict=True)
+        ]
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Indicator": i.label,
-                    "Ward": format_value(ward[i.name], i),
-                    "Level": i.level,
-                    "Data": "; ".join(releases_behind(i, manifest["sources"])),
-                }
-                for i in INDICATORS.values()
-                if i.name in wards.columns
-            ]
+        card.drop(columns=["indicator", "unit"]).rename(
+            columns={"label": "Indicator", "level": "Measured for", "ward": "Ward", "data": "Data"}
         ),
         hide_index=True,
         width="stretch",

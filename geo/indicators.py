@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from geo import thresholds
@@ -227,6 +228,50 @@ def area_shares(counts: pd.DataFrame) -> dict[str, float]:
 def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
     """``100 * part / whole``; NaN where ``whole`` is 0 (no premises: no rate)."""
     return (100 * part / whole.where(whole > 0)).astype(float)
+
+
+def ward_card(
+    ward: pd.Series, comparisons: pd.DataFrame, sources: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """Every indicator of one ward beside its local authority, nation and the UK.
+
+    Parameters
+    ----------
+    ward : pandas.Series
+        One ward row of the store (indicator columns by name).
+    comparisons : pandas.DataFrame
+        The place's ``comparisons`` table: ``level`` (``"local authority"``, ``"nation"``,
+        ``"United Kingdom"``), ``area``, ``measure`` (an indicator name), ``value``.
+    sources : list of dict
+        The manifest's ``sources``, for the files and releases behind each figure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator the ward has (catalogue order): ``indicator`` (name),
+        ``label``, ``unit``, ``level`` (ward or local-authority context), ``ward`` (value),
+        one column per compared area named as the area (e.g. ``"Trafford"``, ``"England"``,
+        ``"United Kingdom"``; NaN where not known; a ``la_`` context figure is compared as the
+        share it is), and ``data`` (files and releases).
+    """
+    areas = comparisons.pivot_table(index="measure", columns="area", values="value", sort=False)
+    order = comparisons.drop_duplicates("area").set_index("area")["level"]
+    rank = {"local authority": 0, "nation": 1, "United Kingdom": 2}
+    columns = sorted(areas.columns, key=lambda area: rank.get(order[area], 3))
+    rows = [
+        {
+            "indicator": i.name,
+            "label": i.label,
+            "unit": i.unit,
+            "level": i.level,
+            "ward": ward[i.name],
+            **{area: areas[area].get(i.name.removeprefix("la_"), np.nan) for area in columns},
+            "data": "; ".join(releases_behind(i, sources)),
+        }
+        for i in INDICATORS.values()
+        if i.name in ward.index
+    ]
+    return pd.DataFrame(rows)
 
 
 def _shares_of(counts: pd.DataFrame, whole: str) -> dict[str, pd.Series]:

@@ -88,4 +88,7 @@ def test_ward_card_lists_every_indicator_with_its_release(app):
     assert len(card) == len(INDICATORS)
     row = card.set_index("Indicator").loc[INDICATORS["pct_premises_below_uso"].label]
     assert "202601_fixed_oa_coverage_r1.csv (202601)" in row["Data"]
-    assert row["Level"] == "ward"
+    assert row["Measured for"] == "ward"
+    # beside the ward: its authority, and the nation and UK from the Ofcom LA file
+    assert list(card.columns[2:6]) == ["Ward", demo.DEMO_LA_NAME, "England", "United Kingdom"]
+    assert row[demo.DEMO_LA_NAME].endswith("%")
