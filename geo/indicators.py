@@ -27,7 +27,7 @@ class Indicator:
     label : str
         Plain-words label for a council officer.
     unit : str
-        ``"%"``, ``"premises"``, ``"people"`` or ``"rank"``.
+        ``"%"``, ``"premises"``, ``"people"``, ``"rank"`` or ``"score"`` (0 to 10).
     level : {"ward", "local authority"}
         ``"ward"`` when measured for the ward (or built from its small areas);
         ``"local authority"`` when it is the LA's figure shown on every ward as context.
@@ -39,7 +39,7 @@ class Indicator:
 
     name: str
     label: str
-    unit: Literal["%", "premises", "people", "rank"]
+    unit: Literal["%", "premises", "people", "rank", "score"]
     level: Literal["ward", "local authority"]
     higher_is_worse: bool
     source: str

@@ -28,3 +28,15 @@ GIGABIT_MBIT = 1000
 #: A mobile not-spot: no 4G coverage from any of the four operators (Ofcom Connected Nations
 #: mobile files, "{tech}_..._0" columns: share covered by exactly 0 operators).
 MOBILE_NOTSPOT_OPERATORS = 0
+
+#: A ward is a fixed broadband not-spot when at least this share of its premises (%) is below
+#: the broadband USO (10 Mbit/s down, 1 up). A local choice, not an official definition: 1 in
+#: 100 premises is about 8 times the share across all UK authorities (0.13% of premises,
+#: premises-weighted, Ofcom Connected Nations July 2025 local-authority file), and only 15 of
+#: its 361 authorities reach 1% as a whole.
+FIXED_NOT_SPOT_PCT = 1.0
+
+#: An authority is a mobile not-spot area when at least this share of its premises (%) has no
+#: indoor 4G from any of the four operators (Ofcom Connected Nations, local-authority file).
+#: The same 1 in 100 as :data:`FIXED_NOT_SPOT_PCT`, so a double not-spot asks the same of both.
+MOBILE_NOT_SPOT_PCT = 1.0

@@ -1,0 +1,680 @@
+"""Digital exclusion risk index by ward, not-spots, people reached and ward-versus-authority shares.
+
+The index follows the shape of GMCA's Digital Exclusion Risk Index (DERI): three components
+(infrastructure, demography, deprivation), each a weighted mean of indicators scaled 0 to 10
+(10 = worst), combined by a weighted mean into a 0 to 10 score. It differs where DERI was found
+wanting:
+
+- weights are normalised by the sum of the weights actually used, so a component whose
+  indicators all score 10 scores 10 (DERI v1.4 divided its age terms by a partial sum);
+- local-authority context (``la_`` columns, the same value on every ward) is never an input;
+- the reference frame (the wards whose minimum and maximum define 0 and 10) is an explicit
+  argument, not a hidden setting;
+- :func:`rank_sensitivity` shows how far each ward's rank moves when one weight changes.
+
+Everything dropped or estimated is written into the result's ``attrs["notes"]``. No I/O.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from numbers import Integral
+from typing import Literal
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from geo.indicators import INDICATORS, Indicator
+from geo.thresholds import FIXED_NOT_SPOT_PCT, MOBILE_NOT_SPOT_PCT
+
+#: The three components, in the order they are shown.
+COMPONENTS = ("infrastructure", "demography", "deprivation")
+
+#: Largest weight of an indicator or a component; 0 leaves it out.
+MAX_WEIGHT = 10
+
+#: Prefix of local-authority context columns (the authority's own figure on every ward).
+LA_CONTEXT_PREFIX = "la_"
+
+#: How the index is shown beside the store's indicators (it is computed, not stored).
+RISK_INDEX = Indicator(
+    "risk_index",
+    "Digital exclusion risk index (0 = lowest, 10 = highest risk among the wards compared)",
+    "score",
+    "ward",
+    True,
+    "Computed from the ward indicators by geo.index (see METHODOLOGY.md)",
+)
+
+#: Column of the ward store behind each not-spot flag, and its geography level.
+_FIXED_SHARE = "pct_premises_below_uso"
+_MOBILE_SHARE = "la_pct_premises_no_4g_indoor"
+
+#: Counts summed by :func:`people_reached`.
+_REACH_COUNTS = ("residents", "residents_65_plus", "premises_below_uso")
+
+
+class EmptyIndexError(ValueError):
+    """No indicator carries weight: every weight is 0 or every weighted indicator is missing."""
+
+
+def _check_weight(weight: object, what: str) -> None:
+    if isinstance(weight, bool) or not isinstance(weight, Integral):
+        raise ValueError(f"{what} must be a whole number 0 to {MAX_WEIGHT}; found {weight!r}")
+    if not 0 <= weight <= MAX_WEIGHT:
+        raise ValueError(f"{what} must be 0 to {MAX_WEIGHT}; found {weight}")
+
+
+def _check_indicator(name: str) -> None:
+    if name.startswith(LA_CONTEXT_PREFIX):
+        raise ValueError(
+            f"{name!r} is local-authority context (the same value on every ward), so it cannot "
+            "tell wards apart and is never an index input; use a ward-level column."
+        )
+    if name not in INDICATORS:
+        raise ValueError(
+            f"{name!r} is not in geo.indicators.INDICATORS, which gives each input its "
+            "direction (whether higher is worse); add it there first."
+        )
+    if INDICATORS[name].level != "ward":
+        raise ValueError(f"{name!r} is {INDICATORS[name].level} level; the index needs ward level")
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One component of the index: its indicators' weights and its own weight.
+
+    Attributes
+    ----------
+    indicators : mapping of str to int
+        Weight 0 to 10 of each ward column (0 leaves it out). Each name must be a ward-level
+        entry of :data:`geo.indicators.INDICATORS`, which gives its direction.
+    weight : int, default 5
+        Weight 0 to 10 of the component in the index (0 leaves it out).
+    """
+
+    indicators: Mapping[str, int]
+    weight: int = 5
+
+    def __post_init__(self) -> None:
+        for name, weight in self.indicators.items():
+            _check_indicator(name)
+            _check_weight(weight, f"weight of {name!r}")
+        _check_weight(self.weight, "component weight")
+        object.__setattr__(self, "indicators", dict(self.indicators))
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.indicators.items()), self.weight))
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What goes into the index, and with what weight.
+
+    Attributes
+    ----------
+    infrastructure, demography, deprivation : ComponentSpec
+        The three components. An indicator may belong to one component only.
+
+    Examples
+    --------
+    >>> spec = DEFAULT_SPEC.with_weight("demography", 8, indicator="pct_residents_75_plus")
+    >>> spec.demography.indicators["pct_residents_75_plus"]
+    8
+    """
+
+    infrastructure: ComponentSpec
+    demography: ComponentSpec
+    deprivation: ComponentSpec
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for component, part in self.components.items():
+            for name in part.indicators:
+                if name in seen:
+                    raise ValueError(
+                        f"{name!r} is in both {seen[name]} and {component}; it would count twice"
+                    )
+                seen[name] = component
+
+    @property
+    def components(self) -> dict[str, ComponentSpec]:
+        """The components by name, in :data:`COMPONENTS` order."""
+        return {name: getattr(self, name) for name in COMPONENTS}
+
+    def with_weight(
+        self, component: str, weight: int, *, indicator: str | None = None
+    ) -> IndexSpec:
+        """Return a copy with one weight changed.
+
+        Parameters
+        ----------
+        component : str
+            One of :data:`COMPONENTS`.
+        weight : int
+            New weight, 0 to 10.
+        indicator : str, optional
+            Change this indicator's weight within ``component``; by default the component's
+            own weight.
+
+        Returns
+        -------
+        IndexSpec
+        """
+        if component not in COMPONENTS:
+            raise ValueError(f"unknown component {component!r}; expected one of {COMPONENTS}")
+        part = self.components[component]
+        if indicator is None:
+            return replace(self, **{component: replace(part, weight=weight)})
+        if indicator not in part.indicators:
+            raise ValueError(f"{indicator!r} is not in the {component} component")
+        changed = replace(part, indicators={**part.indicators, indicator: weight})
+        return replace(self, **{component: changed})
+
+
+#: Every weight 5 (the middle of 0 to 10): no indicator or component is favoured until the
+#: council decides otherwise. Residents aged 75+ are also counted in 65+, so the oldest weigh
+#: more in the demography component.
+DEFAULT_SPEC = IndexSpec(
+    infrastructure=ComponentSpec(
+        {
+            "pct_premises_below_uso": 5,
+            "pct_premises_without_superfast": 5,
+            "pct_premises_without_gigabit": 5,
+        }
+    ),
+    demography=ComponentSpec({"pct_residents_65_plus": 5, "pct_residents_75_plus": 5}),
+    deprivation=ComponentSpec(
+        {
+            "imd_average_rank": 5,
+            "income_average_rank": 5,
+            "health_average_rank": 5,
+            "pct_residents_most_deprived_decile": 5,
+        }
+    ),
+)
+
+
+def scale_0_10(
+    values: pd.Series, *, higher_is_worse: bool, lower: float, upper: float
+) -> pd.Series:
+    """Min-max scale values to 0 to 10, where 10 is the worst end of the range.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One value per ward, in the indicator's unit (% or rank).
+    higher_is_worse : bool
+        Direction: when False (e.g. deprivation ranks, 1 = most deprived) ``lower`` scores 10.
+    lower, upper : float
+        Range of the reference frame, in the same unit. Values outside it are clipped to 0 or
+        10. When ``lower == upper`` no ward is worse than another and every value scores 0.
+
+    Returns
+    -------
+    pandas.Series
+        Scores 0 to 10 (float), same index; NaN stays NaN.
+
+    Examples
+    --------
+    >>> scale_0_10(pd.Series([2.0, 4.0, 6.0]), higher_is_worse=True, lower=2, upper=6).tolist()
+    [0.0, 5.0, 10.0]
+    """
+    if not lower <= upper:
+        raise ValueError(f"lower ({lower}) must not exceed upper ({upper})")
+    values = values.astype(float)
+    if lower == upper:
+        return values.where(values.isna(), 0.0)
+    share = ((values - lower) / (upper - lower)).clip(0, 1)
+    return 10 * (share if higher_is_worse else 1 - share)
+
+
+def _weighted_mean(scores: pd.DataFrame, weights: Mapping[str, int]) -> pd.Series:
+    """Row-wise weighted mean over the columns each row has, weights renormalised per row."""
+    w = pd.Series(weights, dtype=float)
+    total = scores.notna().mul(w).sum(axis=1)
+    return scores.fillna(0).mul(w).sum(axis=1).div(total.where(total > 0))
+
+
+def _ward_names(wards: pd.DataFrame, mask: pd.Series) -> str:
+    """Names of the wards where ``mask`` holds (``ward_name`` if present, else the index)."""
+    names = wards.loc[mask, "ward_name"] if "ward_name" in wards else wards.index[mask.to_numpy()]
+    return ", ".join(str(n) for n in names)
+
+
+def _why_missing(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+    """Why indicator ``name`` cannot be scored, or None when it can."""
+    if name not in wards or wards[name].isna().all():
+        context = LA_CONTEXT_PREFIX + name
+        if context in wards:
+            return (
+                f"no ward-level figure (only {context}, the local authority's figure on every "
+                "ward, which cannot tell wards apart)"
+            )
+        return "no ward has a value"
+    if name not in frame or frame[name].isna().all():
+        return "no value in the reference frame"
+    return None
+
+
+def _mixed_nations_note(frame: pd.DataFrame, used: Sequence[str]) -> list[str]:
+    ranks = [n for n in used if INDICATORS[n].unit == "rank"]
+    if not ranks or "la_code" not in frame or frame["la_code"].str[0].nunique() < 2:
+        return []
+    return [
+        f"the reference frame mixes nations; {', '.join(ranks)} are ranks within each nation's "
+        "own deprivation index and are not comparable across nations"
+    ]
+
+
+def compute_index(
+    wards: pd.DataFrame, spec: IndexSpec = DEFAULT_SPEC, *, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Digital exclusion risk index of each ward, 0 (lowest risk) to 10 (highest).
+
+    1. Each indicator is scaled 0 to 10 over the reference ``frame`` (:func:`scale_0_10`).
+    2. A component score is the weighted mean of its scaled indicators, divided by the sum of
+       the weights of the indicators used (per ward: a ward missing one value is scored on the
+       others, renormalised).
+    3. The index is the weighted mean of the component scores, normalised the same way.
+
+    An indicator absent from ``wards`` (or with no value on any ward) is left out, and so is a
+    component left with no usable indicator, each with a note in ``attrs["notes"]``. A weight of
+    0 leaves its indicator or component out, as asked, without a note.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows of the ward store (one local authority, or any set of wards).
+    spec : IndexSpec, default DEFAULT_SPEC
+        Indicators and weights.
+    frame : pandas.DataFrame, optional
+        Reference wards whose minimum and maximum of each indicator score 0 and 10, e.g. every
+        ward in the store. Default: ``wards`` itself (scores relative to the authority).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``wards``; ``score_<indicator>`` per used indicator and ``component_<name>``
+        per used component (0 to 10), ``risk_index`` (0 to 10, NaN for a ward with no usable
+        value) and ``risk_rank`` (1 = highest risk, ties share the best rank). ``attrs``:
+        ``notes`` (list of str), ``used_indicators`` (list of str), ``component_weights``
+        (dict of used component to weight) and ``frame_size`` (wards in the frame).
+
+    Raises
+    ------
+    EmptyIndexError
+        No indicator with weight above 0 in a component with weight above 0 is usable.
+
+    Examples
+    --------
+    >>> wards = pd.DataFrame({"pct_residents_65_plus": [10.0, 30.0], "imd_average_rank": [9, 1]})
+    >>> compute_index(wards)["risk_index"].tolist()  # the second is older and more deprived
+    [0.0, 10.0]
+    """
+    frame = wards if frame is None else frame
+    notes: list[str] = []
+    scores: dict[str, pd.Series] = {}
+    components: dict[str, pd.Series] = {}
+    component_weights: dict[str, int] = {}
+    for component, part in spec.components.items():
+        if part.weight == 0:
+            continue
+        used: dict[str, int] = {}
+        for name, weight in part.indicators.items():
+            if weight == 0:
+                continue
+            reason = _why_missing(name, wards, frame)
+            if reason is not None:
+                notes.append(f"{name} left out of {component}: {reason}")
+                continue
+            lower, upper = float(frame[name].min()), float(frame[name].max())
+            if lower == upper:
+                notes.append(f"{name} is {lower:g} on every ward of the frame: scores 0 for all")
+            direction = INDICATORS[name].higher_is_worse
+            scores[name] = scale_0_10(
+                wards[name], higher_is_worse=direction, lower=lower, upper=upper
+            )
+            used[name] = weight
+            gaps = wards[name].isna()
+            if gaps.any():
+                notes.append(
+                    f"no {name} for {_ward_names(wards, gaps)}: their {component} score uses "
+                    "the other indicators they have"
+                )
+        if not used:
+            notes.append(f"{component} component left out: no usable indicator weighted above 0")
+            continue
+        components[component] = _weighted_mean(pd.DataFrame(scores)[list(used)], used)
+        component_weights[component] = part.weight
+        gaps = components[component].isna()
+        if gaps.any():
+            notes.append(
+                f"no {component} score for {_ward_names(wards, gaps)}: their risk index uses the "
+                "other components"
+            )
+    if not components:
+        raise EmptyIndexError(
+            "no indicator can be scored: every weight is 0 or every weighted indicator is "
+            f"missing from the wards ({'; '.join(notes) or 'all weights 0'})"
+        )
+    risk = _weighted_mean(pd.DataFrame(components), component_weights)
+    if risk.isna().any():
+        notes.append(f"no risk index for {_ward_names(wards, risk.isna())}: no usable value")
+    notes += _mixed_nations_note(frame, list(scores))
+    result = pd.concat(
+        [
+            pd.DataFrame(scores).add_prefix("score_"),
+            pd.DataFrame(components).add_prefix("component_"),
+            risk.rename("risk_index"),
+            risk.rank(ascending=False, method="min").astype("Int64").rename("risk_rank"),
+        ],
+        axis=1,
+    )
+    result.attrs = {
+        "notes": notes,
+        "used_indicators": list(scores),
+        "component_weights": component_weights,
+        "frame_size": len(frame),
+    }
+    return result
+
+
+@dataclass(frozen=True)
+class RiskClasses:
+    """Classes of the risk index over a set of wards.
+
+    Attributes
+    ----------
+    ward_class : pandas.Series
+        Class of each ward (``Int64``): 1 = lowest risk up to the number of classes; NA where
+        the ward has no index.
+    labels : list of str
+        Range of each class, e.g. ``"2.1 to 4.0"``; ``labels[0]`` is class 1.
+    notes : list of str
+        Why there are fewer classes than asked, if there are.
+    """
+
+    ward_class: pd.Series
+    labels: list[str]
+    notes: list[str]
+
+
+def classify_index(
+    index: pd.Series, *, method: Literal["quantiles", "natural_breaks"], k: int = 5
+) -> RiskClasses:
+    """Group wards into at most ``k`` classes of the risk index.
+
+    Parameters
+    ----------
+    index : pandas.Series
+        ``risk_index`` of each ward (0 to 10).
+    method : {"quantiles", "natural_breaks"}
+        ``"quantiles"``: about the same number of wards per class (mapclassify ``Quantiles``);
+        ``"natural_breaks"``: classes split where the values jump (``FisherJenks``).
+    k : int, default 5
+        Classes wanted; fewer when the index has fewer distinct values (said in ``notes``).
+
+    Returns
+    -------
+    RiskClasses
+
+    Examples
+    --------
+    >>> classify_index(pd.Series([1.0, 2.0, 8.0, 9.0]), method="quantiles", k=2).labels
+    ['1.0 to 5.0', '5.0 to 9.0']
+    """
+    classifiers = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks}
+    if method not in classifiers:
+        raise ValueError(f"method must be one of {list(classifiers)}; found {method!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1; found {k}")
+    known = index.dropna().astype(float)
+    ward_class = pd.Series(pd.NA, index=index.index, dtype="Int64")
+    if known.empty:
+        return RiskClasses(ward_class, [], ["no ward has a risk index"])
+    distinct = int(known.nunique())
+    if distinct == 1:
+        bins = np.array([known.iloc[0]])
+    else:
+        with warnings.catch_warnings():
+            # Without numba mapclassify runs in pure Python (quick for a few hundred wards);
+            # Quantiles warns when ties merge classes, which the notes below report instead.
+            warnings.filterwarnings("ignore", "Numba not installed", UserWarning)
+            warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+            bins = classifiers[method](known.to_numpy(), k=min(k, distinct)).bins
+    ward_class.loc[known.index] = np.searchsorted(bins, known.to_numpy(), side="left") + 1
+    lower = np.concatenate([[known.min()], bins[:-1]])
+    labels = [f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(lower, bins, strict=True)]
+    notes = []
+    if len(bins) < k:
+        notes.append(f"{len(bins)} classes, not {k}: the index has too few distinct values")
+    return RiskClasses(ward_class, labels, notes)
+
+
+def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, IndexSpec]]:
+    """Each single weight moved by +step and -step (kept within 0 to 10), with a label."""
+    for component, part in spec.components.items():
+        weights = {None: part.weight, **part.indicators}
+        for indicator, old in weights.items():
+            what = f"{component} component" if indicator is None else f"{indicator} ({component})"
+            for new in sorted({min(old + step, MAX_WEIGHT), max(old - step, 0)} - {old}):
+                yield (
+                    f"weight of {what} from {old} to {new}",
+                    spec.with_weight(component, new, indicator=indicator),
+                )
+
+
+def rank_sensitivity(
+    wards: pd.DataFrame,
+    spec: IndexSpec = DEFAULT_SPEC,
+    *,
+    step: int = 2,
+    frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """How far each ward's risk rank moves when one weight changes (one-at-a-time perturbation).
+
+    Every weight of ``spec`` (each indicator's and each component's) is moved by ``+step`` and
+    by ``-step``, kept within 0 to 10, one at a time with every other weight as it was, and
+    the index is recomputed on the same ``frame``. A change that would leave no weight is
+    skipped (listed in ``attrs["skipped"]``). Interactions between weights are not explored.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows, as for :func:`compute_index`.
+    spec : IndexSpec, default DEFAULT_SPEC
+        The weights to perturb.
+    step : int, default 2
+        Size of each change, in weight points (1 to 10).
+    frame : pandas.DataFrame, optional
+        Reference frame, as for :func:`compute_index`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``wards``; ``risk_rank`` (with ``spec``), ``rank_best`` and ``rank_worst``
+        (the highest and lowest rank numbers reached, ``risk_rank`` included; 1 = highest
+        risk), ``rank_range`` (worst minus best) and ``most_sensitive_to`` (the change that
+        moved the ward's rank most, the first such in spec order; NA when no change moved it).
+        ``attrs``: ``step``, ``changes`` (labels tried), ``skipped``, ``notes`` (of the index).
+    """
+    _check_weight(step, "step")
+    if step == 0:
+        raise ValueError("step must be at least 1")
+    base = compute_index(wards, spec, frame=frame)
+    ranks: dict[str, pd.Series] = {}
+    skipped: list[str] = []
+    for label, changed in _one_weight_changes(spec, step):
+        try:
+            ranks[label] = compute_index(wards, changed, frame=frame)["risk_rank"]
+        except EmptyIndexError:
+            skipped.append(label)
+    moved = pd.DataFrame(ranks, index=wards.index).astype(float)
+    every = pd.concat([base["risk_rank"].astype(float), moved], axis=1)
+    shift = moved.sub(base["risk_rank"].astype(float), axis=0).abs().fillna(0)
+    result = pd.DataFrame(
+        {
+            "risk_rank": base["risk_rank"],
+            "rank_best": every.min(axis=1).astype("Int64"),
+            "rank_worst": every.max(axis=1).astype("Int64"),
+        },
+        index=wards.index,
+    )
+    result["rank_range"] = result["rank_worst"] - result["rank_best"]
+    result["most_sensitive_to"] = shift.idxmax(axis=1).where(shift.max(axis=1) > 0)
+    result.loc[result["risk_rank"].isna(), ["rank_best", "rank_worst", "rank_range"]] = pd.NA
+    result.attrs = {
+        "step": step,
+        "changes": list(ranks),
+        "skipped": skipped,
+        "notes": base.attrs["notes"],
+    }
+    return result
+
+
+@dataclass(frozen=True)
+class PeopleReached:
+    """Who lives in a set of priority wards. Counts are None when not known for every ward.
+
+    Attributes
+    ----------
+    wards : int
+        Number of priority wards.
+    residents : int or None
+        Usual residents (Census 2021).
+    residents_65_plus : int or None
+        Residents aged 65 and over (Census 2021).
+    premises_below_uso : int or None
+        Premises below the broadband USO (Ofcom); None when the store has no ward-level fixed
+        broadband (e.g. only local-authority context).
+    """
+
+    wards: int
+    residents: int | None
+    residents_65_plus: int | None
+    premises_below_uso: int | None
+
+
+def people_reached(wards: pd.DataFrame, priority: pd.Series) -> PeopleReached:
+    """Residents, residents 65+ and premises below the USO in the priority wards.
+
+    Totals are sums of the ward counts (which are themselves sums of small areas), so they add
+    up exactly: the priority wards plus the others give the authority's total.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows with ``residents``, ``residents_65_plus`` and, when fixed broadband is known
+        by ward, ``premises_below_uso`` (counts).
+    priority : pandas.Series of bool
+        True for each priority ward; indexed like ``wards`` (every ward, no NA).
+
+    Returns
+    -------
+    PeopleReached
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"residents": [100, 50], "residents_65_plus": [20, 5]})
+    >>> people_reached(w, pd.Series([True, False])).residents
+    100
+    """
+    if not pd.api.types.is_bool_dtype(priority) or priority.isna().any():
+        raise ValueError(
+            f"priority must be True/False for every ward; found dtype {priority.dtype}"
+        )
+    if priority.index.has_duplicates or set(priority.index) != set(wards.index):
+        raise ValueError("priority must have exactly one entry per ward, indexed like wards")
+    chosen = wards.loc[priority.reindex(wards.index).astype(bool)]
+    counts = {
+        name: int(chosen[name].sum()) if name in chosen and chosen[name].notna().all() else None
+        for name in _REACH_COUNTS
+    }
+    return PeopleReached(wards=len(chosen), **counts)
+
+
+def _at_or_above(
+    wards: pd.DataFrame, column: str, threshold: float, what: str, notes: list[str]
+) -> pd.Series:
+    """``column >= threshold`` per ward as a nullable boolean; NA (with a note) where unknown."""
+    if column not in wards:
+        notes.append(f"{what} unknown: the ward table has no {column}")
+        return pd.Series(pd.NA, index=wards.index, dtype="boolean")
+    values = wards[column]
+    flag = values.ge(threshold).astype("boolean").mask(values.isna())
+    if values.isna().any():
+        notes.append(f"{what} unknown for {_ward_names(wards, values.isna())}: no {column}")
+    return flag
+
+
+def not_spots(
+    wards: pd.DataFrame,
+    *,
+    fixed_threshold_pct: float = FIXED_NOT_SPOT_PCT,
+    mobile_threshold_pct: float = MOBILE_NOT_SPOT_PCT,
+) -> pd.DataFrame:
+    """Flag fixed broadband, mobile and double not-spots.
+
+    - Fixed not-spot (**ward** level): the ward's ``pct_premises_below_uso`` is at least
+      ``fixed_threshold_pct``.
+    - Mobile not-spot (**local-authority** level): the authority's
+      ``la_pct_premises_no_4g_indoor`` is at least ``mobile_threshold_pct``. Ofcom publishes
+      mobile coverage per local authority only, so this flag is the same on every ward of an
+      authority: context, not a ward measurement.
+    - Double not-spot: both.
+
+    Unknown is never False: a missing input gives NA, with a note in ``attrs["notes"]``.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows of the ward store.
+    fixed_threshold_pct : float, default FIXED_NOT_SPOT_PCT
+        Share of the ward's premises below the USO (%) from which it is a fixed not-spot.
+    mobile_threshold_pct : float, default MOBILE_NOT_SPOT_PCT
+        Share of the authority's premises with no indoor 4G from any operator (%) from which
+        it is a mobile not-spot.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``wards``; ``fixed_not_spot``, ``mobile_not_spot``, ``double_not_spot``
+        (nullable boolean). ``attrs``: ``thresholds_pct`` and ``level`` (per column) and
+        ``notes``.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"pct_premises_below_uso": [0.5, 3.0]})
+    >>> not_spots(w.assign(la_pct_premises_no_4g_indoor=2.0))["double_not_spot"].tolist()
+    [False, True]
+    """
+    for name, value in (("fixed", fixed_threshold_pct), ("mobile", mobile_threshold_pct)):
+        if not 0 <= value <= 100:
+            raise ValueError(f"{name}_threshold_pct must be 0 to 100 (%); found {value}")
+    notes = [
+        f"mobile_not_spot uses {_MOBILE_SHARE}: Ofcom publishes mobile coverage per local "
+        "authority only, so it is the same on every ward"
+    ]
+    fixed = _at_or_above(wards, _FIXED_SHARE, fixed_threshold_pct, "fixed_not_spot", notes)
+    mobile = _at_or_above(wards, _MOBILE_SHARE, mobile_threshold_pct, "mobile_not_spot", notes)
+    result = pd.DataFrame(
+        {"fixed_not_spot": fixed, "mobile_not_spot": mobile, "double_not_spot": fixed & mobile},
+        index=wards.index,
+    )
+    result.attrs = {
+        "thresholds_pct": {
+            "fixed_not_spot": fixed_threshold_pct,
+            "mobile_not_spot": mobile_threshold_pct,
+        },
+        "level": {
+            "fixed_not_spot": "ward",
+            "mobile_not_spot": "local authority",
+            "double_not_spot": "ward (fixed) and local authority (mobile)",
+        },
+        "notes": notes,
+    }
+    return result
