@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import index
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
@@ -20,6 +21,9 @@ from ingest import settings, store
 from ingest.web_assets import local_leaflet
 
 st.set_page_config(page_title="Digital inclusion map", layout="wide")
+
+#: Which wards the index scores against (0 and 10 are their lowest and highest values).
+FRAMES = {"authority": "this local authority", "store": "every ward in the store"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,6 +40,69 @@ def postcodes_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def comparisons_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
     return store.read_table(la_code, "comparisons", store=store_path)
+
+
+@st.cache_resource(show_spinner=False)
+def every_ward(store_path: str, built: tuple[str, ...]):
+    # built (every place's build time) is part of the cache key.
+    return pd.concat(
+        [store.read_wards(p["la_code"], store=store_path) for p in store.list_places(store_path)],
+        ignore_index=True,
+    )
+
+
+@st.cache_data(show_spinner="Testing how robust the ranks are...")
+def sensitivity_of(la_code: str, built_at: str, spec: index.IndexSpec, wider: bool, _wards, _frame):
+    # keyed on the place, its build, the weights and the frame; the frames are not hashed.
+    return index.rank_sensitivity(_wards, spec, frame=_frame)
+
+
+def weights_from_url() -> None:
+    """Start the weight sliders on the URL's ``weights`` (every weight, in slider order)."""
+    text = st.query_params.get("weights", "")
+    keys = weight_keys()
+    values = text.split(",")
+    valid = len(values) == len(keys) and all(
+        v.isdigit() and int(v) <= index.MAX_WEIGHT for v in values
+    )
+    if "url:weights" not in st.session_state and valid:
+        st.session_state.update({k: int(v) for k, v in zip(keys, values, strict=True)})
+    st.session_state["url:weights"] = True
+
+
+def weight_keys() -> list[str]:
+    """Session keys of the weight sliders: each component's weight, then its indicators'."""
+    return [
+        key
+        for component, part in index.DEFAULT_SPEC.components.items()
+        for key in (f"w:{component}", *(f"w:{component}:{name}" for name in part.indicators))
+    ]
+
+
+def weights_sidebar() -> index.IndexSpec:
+    """Sliders for every weight of the index; return the spec they make."""
+    parts = {}
+    for component, part in index.DEFAULT_SPEC.components.items():
+        st.markdown(f"**{component.capitalize()}**")
+        weight = st.slider(
+            f"Weight of {component}", 0, index.MAX_WEIGHT, part.weight, key=f"w:{component}"
+        )
+        parts[component] = index.ComponentSpec(
+            {
+                name: st.slider(
+                    INDICATORS[name].label, 0, index.MAX_WEIGHT, default,
+                    key=f"w:{component}:{name}",
+                )
+                for name, default in part.indicators.items()
+            },
+            weight=weight,
+        )  # fmt: skip
+    return index.IndexSpec(**parts)
+
+
+def known(count: int | None) -> str:
+    """A count for a metric, or "not known" (e.g. no ward-level broadband in the store)."""
+    return "not known" if count is None else f"{count:,}"
 
 
 def from_url(key: str, allowed: list[str]) -> None:
@@ -87,13 +154,39 @@ from_url("la", list(names))
 la_code = st.sidebar.selectbox("Local authority", list(names), format_func=names.get, key="la")
 manifest = next(p for p in available if p["la_code"] == la_code)
 wards = wards_of(la_code, store_path, manifest["built_at"])
-shown = [name for name in INDICATORS if name in wards.columns]
-from_url("indicator", shown)
-indicator = INDICATORS[
+choices = {index.RISK_INDEX.name: index.RISK_INDEX} | {
+    name: i for name, i in INDICATORS.items() if name in wards.columns
+}
+from_url("indicator", list(choices))
+indicator = choices[
     st.sidebar.selectbox(
-        "Indicator", shown, format_func=lambda n: INDICATORS[n].label, key="indicator"
+        "Indicator", list(choices), format_func=lambda n: choices[n].label, key="indicator"
     )
 ]
+weights_from_url()
+with st.sidebar.expander("Risk index weights (0 leaves a figure out)"):
+    spec = weights_sidebar()
+from_url("frame", list(FRAMES))
+frame_choice = st.sidebar.radio(
+    "Score wards against",
+    list(FRAMES),
+    format_func=FRAMES.get,
+    key="frame",
+    help="The lowest and highest values among these wards score 0 and 10 (see METHODOLOGY.md).",
+)
+frame_choice_label = FRAMES[frame_choice]
+frame = wards if frame_choice == "authority" else every_ward(
+    store_path, tuple(p["built_at"] for p in available)
+)  # fmt: skip
+with st.sidebar.expander("Not-spot thresholds"):
+    fixed_threshold = st.slider(
+        "Fixed not-spot: premises below the USO, at least (%)",
+        0.0, 20.0, index.FIXED_NOT_SPOT_PCT, 0.5, key="fixed_threshold",
+    )  # fmt: skip
+    mobile_threshold = st.slider(
+        "Mobile not-spot: premises with no indoor 4G, at least (% of the authority)",
+        0.0, 20.0, index.MOBILE_NOT_SPOT_PCT, 0.5, key="mobile_threshold",
+    )  # fmt: skip
 st.session_state["postcode_table"] = postcodes_of(la_code, store_path, manifest["built_at"])
 st.sidebar.text_input(
     "Find a postcode",
@@ -114,6 +207,19 @@ if manifest.get("synthetic"):
         "`python -m ingest build --la <name> --sources <folder>`.",
         icon="⚠️",
     )
+
+try:
+    risk = index.compute_index(wards, spec, frame=frame)
+except index.EmptyIndexError as exc:
+    st.error(f"The risk index cannot be computed with these weights: {exc}")
+    st.stop()
+spots = index.not_spots(
+    wards, fixed_threshold_pct=fixed_threshold, mobile_threshold_pct=mobile_threshold
+)
+wards = wards.assign(risk_index=risk["risk_index"], risk_rank=risk["risk_rank"])
+sensitivity = sensitivity_of(
+    la_code, manifest["built_at"], spec, frame_choice == "store", wards, frame
+)
 
 st.subheader(f"{manifest['la_name']}: {len(wards)} wards")
 st.caption(
@@ -146,18 +252,45 @@ with map_col:
         unsafe_allow_html=True,
     )
 with table_col:
-    table = wards[["ward_code", "ward_name", indicator.name]].sort_values(
-        indicator.name, ascending=not indicator.higher_is_worse
-    )
+    columns = list(dict.fromkeys(["ward_code", "ward_name", indicator.name, "risk_rank"]))
+    table = wards[columns].sort_values(indicator.name, ascending=not indicator.higher_is_worse)
     st.dataframe(
         table.assign(
             **{indicator.name: [format_value(v, indicator) for v in table[indicator.name]]}
         ).rename(
-            columns={"ward_code": "Code", "ward_name": "Ward", indicator.name: indicator.label}
+            columns={
+                "ward_code": "Code",
+                "ward_name": "Ward",
+                indicator.name: indicator.label,
+                "risk_rank": "Risk rank (1 = highest)",
+            }
         ),
         hide_index=True,
         width="stretch",
     )
+
+with st.expander("How the risk index was computed for these wards"):
+    st.markdown(
+        f"Scored against {risk.attrs['frame_size']} wards ({frame_choice_label}). Components "
+        f"and weights used: {risk.attrs['component_weights']}. See METHODOLOGY.md."
+    )
+    for note in [*risk.attrs["notes"], *spots.attrs["notes"]]:
+        st.text(note)
+
+st.markdown("#### Priority wards and not-spots")
+top = st.slider("Priority wards: the highest-risk", 1, len(wards), min(5, len(wards)), key="top")
+reached = index.people_reached(wards, wards["risk_rank"] <= top)
+double = index.people_reached(wards, spots["double_not_spot"].fillna(False).astype(bool))
+cells = st.columns(4)
+cells[0].metric("Residents in priority wards", known(reached.residents))
+cells[1].metric("Residents 65+ in priority wards", known(reached.residents_65_plus))
+cells[2].metric("Premises below the USO there", known(reached.premises_below_uso))
+cells[3].metric(
+    "Residents in double not-spots",
+    known(double.residents) if spots["double_not_spot"].notna().all() else "not known",
+    help=f"Fixed (ward) and mobile (whole authority) not-spots at the thresholds chosen: "
+    f"{spots.attrs['thresholds_pct']}",
+)
 
 ward_names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
 from_url("ward", list(ward_names))
@@ -168,6 +301,13 @@ ward_code = st.selectbox(
 if ward_code is not None:
     ward = wards.set_index("ward_code").loc[ward_code]
     st.markdown(f"#### {html.escape(ward['ward_name'])} ({ward_code})")
+    moved = sensitivity.loc[wards.index[wards["ward_code"] == ward_code][0]]
+    st.markdown(
+        f"Risk index **{format_value(ward['risk_index'], index.RISK_INDEX)}**, rank "
+        f"**{ward['risk_rank']} of {len(wards)}**; between {moved['rank_best']} and "
+        f"{moved['rank_worst']} when any one weight moves by 2"
+        + (f" (most sensitive to {moved['most_sensitive_to']})." if moved["rank_range"] else ".")
+    )
     card = ward_card(ward, comparisons_of(la_code, store_path, manifest["built_at"]),
                      manifest["sources"])  # fmt: skip
     figures = card.columns[card.columns.get_loc("ward") : card.columns.get_loc("data")]
@@ -185,7 +325,12 @@ if ward_code is not None:
     )
 
 st.query_params.from_dict(
-    {"la": la_code, "indicator": indicator.name}
+    {
+        "la": la_code,
+        "indicator": indicator.name,
+        "frame": frame_choice,
+        "weights": ",".join(str(st.session_state[k]) for k in weight_keys()),
+    }
     | ({"ward": ward_code} if ward_code is not None else {})
 )
 
