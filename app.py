@@ -13,14 +13,29 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import index
+from geo import index, outreach
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
 from ingest import settings, store
+from ingest._errors import IngestError
+from ingest.venues import read_venues
 from ingest.web_assets import local_leaflet
 
 st.set_page_config(page_title="Digital inclusion map", layout="wide")
+
+#: Column headings of the outreach planner's table of unreached wards.
+OUTREACH_COLUMNS = {
+    "ward_code": "Code",
+    "ward_name": "Ward",
+    "residents": "Residents",
+    "residents_65_plus": "Residents 65+",
+    "risk": "Risk index",
+    "share_reached": "Postcodes within reach",
+    "reach_method": "Measured by",
+    "nearest_venue": "Nearest venue",
+    "nearest_venue_m": "Distance (m)",
+}
 
 #: Which wards the index scores against (0 and 10 are their lowest and highest values).
 FRAMES = {"authority": "this local authority", "store": "every ward in the store"}
@@ -35,6 +50,11 @@ def wards_of(la_code: str, store_path: str, built_at: str):
 @st.cache_data(show_spinner=False)
 def postcodes_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
     return store.read_table(la_code, "postcodes", store=store_path)
+
+
+@st.cache_data(show_spinner=False)
+def venues_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
+    return store.read_table(la_code, "venues", store=store_path)
 
 
 @st.cache_data(show_spinner=False)
@@ -323,6 +343,65 @@ if ward_code is not None:
         hide_index=True,
         width="stretch",
     )
+
+st.markdown("#### Outreach planner: which wards do no venues reach?")
+upload = st.file_uploader(
+    "Venues (CSV of name and postcode, or latitude and longitude); the place's own list is used "
+    "when none is uploaded",
+    type=["csv"],
+    key="venues_file",
+    max_upload_size=1,
+)
+venue_list = venues_of(la_code, store_path, manifest["built_at"])
+if upload is not None:
+    try:
+        venue_list = read_venues(
+            upload.getvalue(), name=upload.name, postcodes=st.session_state["postcode_table"]
+        )
+    except IngestError as exc:
+        st.error("This venue file cannot be used:")
+        st.text(str(exc))
+        venue_list = venue_list.iloc[0:0]
+    else:
+        if not venue_list.attrs["rejected"].empty:
+            st.caption(f"{len(venue_list.attrs['rejected'])} row(s) not located, left out:")
+            st.dataframe(venue_list.attrs["rejected"], hide_index=True)
+if venue_list.empty:
+    st.info("No venues: upload a CSV of venues to see which wards they reach.")
+else:
+    plan = st.columns(3)
+    radius = plan[0].number_input(
+        "Walking catchment (m, straight line)", 200, 3000, int(outreach.WALKING_CATCHMENT_M), 100,
+        key="radius", help="800 m is about a 10-minute walk (see METHODOLOGY.md).",
+    )  # fmt: skip
+    per_champion = plan[1].number_input(
+        "Residents per digital champion", 50, 100_000, 1_000, 50, key="per_champion"
+    )
+    shown_wards = plan[2].number_input("Unreached wards listed", 1, len(wards), 10, key="listed")
+    reach = outreach.ward_reach(
+        wards, st.session_state["postcode_table"], outreach.venue_points(venue_list),
+        radius_m=radius,
+    )  # fmt: skip
+    unreached = outreach.unreached_priorities(
+        wards, reach, wards["risk_index"], top=int(shown_wards)
+    )
+    totals = outreach.reach_totals(wards, reach)
+    within = outreach.residents_within_reach(wards, reach)
+    outside = int(wards["residents"].sum()) - within["residents"]
+    st.markdown(
+        f"{len(venue_list)} venues: about **{within['residents']:,} residents** "
+        f"({within['residents_65_plus']:,} aged 65+) live within {radius:,} m of one, and "
+        f"**{outside:,}** do not. {int(totals.loc['reached', 'wards'])} of {len(wards)} wards "
+        f"have most of their postcodes within reach. Reaching the rest at {per_champion:,} "
+        f"residents per champion takes "
+        f"**{outreach.champions_needed(outside, residents_per_champion=per_champion)} "
+        "champions**."
+    )
+    st.dataframe(
+        unreached.rename(columns=OUTREACH_COLUMNS), hide_index=True, width="stretch",
+        column_config={OUTREACH_COLUMNS["share_reached"]: st.column_config.NumberColumn(
+            format="percent")},
+    )  # fmt: skip
 
 st.query_params.from_dict(
     {

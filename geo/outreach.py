@@ -409,6 +409,44 @@ def reach_totals(wards: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
     return counts.reindex(["reached", "not reached"], fill_value=0).astype("int64")
 
 
+def residents_within_reach(wards: pd.DataFrame, reach: pd.DataFrame) -> dict[str, int]:
+    """Estimate the residents, and those aged 65+, living within the venues' catchments.
+
+    Each ward's residents are multiplied by its share reached (of postcodes, or of area), so
+    the estimate assumes residents are spread like postcodes within a ward. It never exceeds
+    the authority's total, and a ward half inside a catchment counts half: finer than the
+    reached / not reached split of :func:`reach_totals`.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows with ``residents`` and ``residents_65_plus`` (people, Census 2021).
+    reach : pandas.DataFrame
+        :func:`ward_reach` of these wards.
+
+    Returns
+    -------
+    dict of str to int
+        ``residents`` and ``residents_65_plus`` within reach (rounded to whole people).
+
+    Examples
+    --------
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "residents": [100, 200],
+    ...                       "residents_65_plus": [10, 50]})
+    >>> reach = pd.DataFrame({"ward_code": ["W1", "W2"], "share_reached": [1.0, 0.25]})
+    >>> residents_within_reach(wards, reach)
+    {'residents': 150, 'residents_65_plus': 22}
+    """
+    _require(wards, ["residents", "residents_65_plus"], argument="wards")
+    _require(reach, ["ward_code", "share_reached"], argument="reach")
+    _aligned(reach, wards)
+    share = reach["share_reached"].astype(float)
+    return {
+        column: round(float((wards[column] * share).sum()))
+        for column in ("residents", "residents_65_plus")
+    }
+
+
 def champions_needed(residents: int, *, residents_per_champion: int) -> int:
     """Return how many digital champions a target of one per ``residents_per_champion`` implies.
 

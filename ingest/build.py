@@ -30,8 +30,8 @@ import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 
-from geo import indicators, joins, postcodes
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store, wimd
+from geo import indicators, joins, maps, postcodes
+from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store, venues, wimd
 from ingest._errors import IngestError
 from ingest._http import sha256_file
 from ingest.discover import Inventory, discover
@@ -55,6 +55,7 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "wimd": ("Welsh Government", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
     "postcodes": ("Office for National Statistics, Postcode Directory", _OS),
+    "venues": ("the council (outreach venues)", "Supplied by the council"),
 }
 
 #: Preference between several boundary files of the same wards: the generalised (BGC) cut
@@ -399,6 +400,29 @@ def _postcodes(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.D
     return pd.DataFrame(columns=["postcode", "lon", "lat", "ward_code", "ward_method"])
 
 
+def _venues(inventory: Inventory, postcode_table: pd.DataFrame, b: _Build) -> pd.DataFrame:
+    """Return the council's outreach venues found in the folder, located by postcode or lat/lon.
+
+    Rows that cannot be located are left out with a note naming them (row and reason).
+    """
+    found = []
+    for path in inventory.get("venues"):
+        table = venues.read_venues(path.read_bytes(), name=path.name, postcodes=postcode_table)
+        rejected = table.attrs["rejected"]
+        if not rejected.empty:
+            b.note(
+                f"{path.name}: {len(rejected)} venue(s) not located: "
+                + "; ".join(f"row {r.row} {r.name!r}: {r.reason}" for r in rejected.itertuples())
+            )
+        b.used("venues", path, table, len(table))
+        found.append(pd.DataFrame(table).reset_index(drop=True).assign(source_file=path.name))
+    if not found:
+        return pd.DataFrame(columns=[*venues.VENUE_COLUMNS, "source_file"])
+    for frame in found:
+        frame.attrs = {}
+    return pd.concat(found, ignore_index=True)
+
+
 def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
     """Return the LA's Ofcom mobile figures used as context (no 4G from any operator)."""
     for path in inventory.get("ofcom_mobile_la"):
@@ -514,6 +538,7 @@ def build_place(
     ward_table = gpd.GeoDataFrame(
         wards.set_index("ward_code").join(table, how="left").reset_index(), crs=wards.crs
     )
+    postcode_table = _postcodes(inventory, wards, b)
     b.compare("local authority", la_name, indicators.area_shares(ward_table), "sum of the wards")
     if fixed is None and not la_fixed.empty:
         newest = la_fixed.iloc[[-1]]
@@ -529,6 +554,7 @@ def build_place(
         "synthetic": synthetic,
         "ward_vintage": vintage,
         "fixed_broadband_level": "ward" if fixed is not None else "local authority",
+        "map_tolerance_m": maps.MAP_TOLERANCE_M,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "software": f"digital-inclusion-map {version('digital-inclusion-map')}",
         "totals": {
@@ -545,11 +571,13 @@ def build_place(
         store=store_dir,
         tables={
             "la_fixed_coverage": la_fixed,
-            "postcodes": _postcodes(inventory, wards, b),
+            "postcodes": postcode_table,
+            "venues": _venues(inventory, postcode_table, b),
             "comparisons": pd.DataFrame(
                 b.comparisons, columns=["level", "area", "measure", "value", "source"]
             ),
         },
+        map_geometry=maps.simplify_for_map(ward_table).geometry,
     )
     b.console.log(f"wrote {place}")
     return place

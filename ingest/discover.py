@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, simd, wimd
+from ingest import census, iod, ofcom_fixed, ofcom_mobile, simd, venues, wimd
 
 #: Roles a file can play in a build.
 ROLES = (
@@ -38,6 +38,7 @@ ROLES = (
     "simd",
     "census_age",
     "postcodes",
+    "venues",
 )
 
 _TABLE_RELEASES = (
@@ -104,6 +105,13 @@ def _lookup_role(headers: Iterable[str]) -> str | None:
     return None
 
 
+def _venues_role(headers: Iterable[str]) -> str | None:
+    """Recognise a list of outreach venues: a name column and a postcode or coordinates."""
+    found = {venues.column_of(h) for h in headers} - {None}
+    located = "postcode" in found or {"lat", "lon"} <= found
+    return "venues" if "name" in found and located else None
+
+
 def _csv_role(path: Path) -> str | None:
     rows = [r for r in _first_lines(path) if any(r)]
     if not rows:
@@ -116,7 +124,7 @@ def _csv_role(path: Path) -> str | None:
     for role, releases in _TABLE_RELEASES:
         if any(release.headers == headers for release in releases):
             return role
-    return _lookup_role(rows[0])
+    return _lookup_role(rows[0]) or _venues_role(rows[0])
 
 
 def _xlsx_role(path: Path) -> str | None:

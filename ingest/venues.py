@@ -119,13 +119,24 @@ def _header_key(header: str) -> str:
     return re.sub(r"[\s_\-]+", " ", header).strip().lower()
 
 
+def column_of(header: str) -> str | None:
+    """Return our column for a venue file's header (``"Venue Name"`` -> ``"name"``), or None.
+
+    Examples
+    --------
+    >>> column_of("Post_Code"), column_of("opening hours")
+    ('postcode', None)
+    """
+    key = _header_key(header)
+    return next((ours for ours, aliases in HEADER_ALIASES.items() if key in aliases), None)
+
+
 def _map_headers(headers: list[str], label: str) -> tuple[dict[str, str], list[str]]:
     """Our column -> the file's header, and the headers ignored; raise when a key one is absent."""
-    alias_of = {alias: ours for ours, aliases in HEADER_ALIASES.items() for alias in aliases}
     found: dict[str, list[str]] = {}
     ignored = []
     for header in headers:
-        ours = alias_of.get(_header_key(header))
+        ours = column_of(header)
         if ours is None:
             ignored.append(header)
         else:

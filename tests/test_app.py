@@ -92,3 +92,47 @@ def test_ward_card_lists_every_indicator_with_its_release(app):
     # beside the ward: its authority, and the nation and UK from the Ofcom LA file
     assert list(card.columns[2:6]) == ["Ward", demo.DEMO_LA_NAME, "England", "United Kingdom"]
     assert row[demo.DEMO_LA_NAME].endswith("%")
+
+
+def uploader(at):
+    return next(u for u in at.get("file_uploader") if u.key == "venues_file")
+
+
+def test_the_outreach_planner_uses_the_places_own_venues(app, demo_store):
+    venues = store.read_table(demo.DEMO_LA_CODE, "venues", store=demo_store)
+    summary = next(m.value for m in app.markdown if " venues: about " in m.value)
+    assert summary.startswith(f"{len(venues)} venues")
+    assert "champions" in summary
+
+
+def test_an_uploaded_venue_list_replaces_it_and_hostile_names_stay_text(app, demo_store):
+    postcodes = store.read_table(demo.DEMO_LA_CODE, "postcodes", store=demo_store)
+    hostile = "<script>alert(1)</script>"
+    rows = [f'"{hostile}",{postcodes["postcode"].iloc[0]}', "Hall,NOT A POSTCODE"]
+    csv = ("name,postcode\n" + "\n".join(rows) + "\n").encode()
+    uploader(app).set_value(("venues.csv", csv, "text/csv"))
+    app.run()
+    assert not app.exception
+    assert any(m.value.startswith("1 venues: about") for m in app.markdown)
+    assert "1 row(s) not located" in " ".join(c.value for c in app.caption)
+    shown = app.dataframe[-1].value
+    assert set(shown["Nearest venue"]) == {hostile}  # shown verbatim, as text in a table
+    # the name never reaches markdown or HTML unescaped
+    assert not any(hostile in m.value for m in app.markdown)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"name,phone\nLibrary,0161\n", "no postcode column"),
+        (b"x" * 1_000_001, "1,000,000"),
+        (b"\xff\xfe\x00n\x00a", "NUL bytes"),
+    ],
+)
+def test_a_bad_venue_file_is_refused_with_the_reason(app, content, message):
+    uploader(app).set_value(("venues.csv", content, "text/csv"))
+    app.run()
+    assert not app.exception
+    assert app.error[0].value == "This venue file cannot be used:"
+    assert message in app.text[-1].value

@@ -3,6 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely import box
 
 from geo.outreach import (
@@ -13,6 +15,7 @@ from geo.outreach import (
     catchments,
     champions_needed,
     reach_totals,
+    residents_within_reach,
     unreached_priorities,
     venue_points,
     ward_reach,
@@ -343,3 +346,24 @@ def test_demo_venues_reach_their_wards(demo_store):
     assert totals["residents_65_plus"].sum() == wards["residents_65_plus"].sum()
     unreached = totals.loc["not reached", "residents"]
     assert champions_needed(unreached, residents_per_champion=1000) == -(-unreached // 1000)
+
+
+@given(
+    shares=st.lists(st.floats(0, 1), min_size=1, max_size=20),
+    people=st.lists(st.integers(0, 20_000), min_size=20, max_size=20),
+)
+def test_residents_within_reach_is_between_none_and_all(shares, people):
+    n = len(shares)
+    wards = pd.DataFrame(
+        {
+            "ward_code": [f"W{i}" for i in range(n)],
+            "residents": people[:n],
+            "residents_65_plus": [p // 5 for p in people[:n]],
+        }
+    )
+    reach = pd.DataFrame({"ward_code": wards["ward_code"], "share_reached": shares})
+    within = residents_within_reach(wards, reach)
+    assert 0 <= within["residents"] <= wards["residents"].sum()
+    assert 0 <= within["residents_65_plus"] <= wards["residents_65_plus"].sum()
+    everyone = residents_within_reach(wards, reach.assign(share_reached=1.0))
+    assert everyone["residents"] == wards["residents"].sum()
