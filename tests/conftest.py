@@ -42,3 +42,13 @@ def demo_store(tmp_path_factory, demo_sources) -> Path:
     folder = demo_sources["wards"].parent
     build.build_place(demo.DEMO_LA_CODE, folder, store_dir=store, synthetic=True, verbose=False)
     return store
+
+
+@pytest.fixture(scope="session")
+def trafford_store(tmp_path_factory, shared_data) -> Path:
+    """A store holding Trafford (E08000009), built once from the real files."""
+    from ingest import build
+
+    store = tmp_path_factory.mktemp("trafford_store")
+    build.build_place("E08000009", shared_data, store_dir=store, verbose=False)
+    return store

@@ -13,11 +13,9 @@ TRAFFORD = "E08000009"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(scope="module")
-def trafford(shared_data, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("store")
-    build.build_place(TRAFFORD, shared_data, store_dir=folder, verbose=False)
-    return folder
+@pytest.fixture
+def trafford(trafford_store):
+    return trafford_store
 
 
 def test_trafford_has_its_21_wards_of_2022(trafford):

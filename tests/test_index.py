@@ -25,7 +25,7 @@ from geo.index import (
     scale_0_10,
 )
 from geo.indicators import INDICATORS
-from ingest import build, demo, store
+from ingest import demo, store
 
 TRAFFORD = "E08000009"
 
@@ -540,11 +540,9 @@ def test_not_spot_thresholds_are_percentages():
 # --- real stores ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def trafford_wards(shared_data, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("store")
-    build.build_place(TRAFFORD, shared_data, store_dir=folder, verbose=False)
-    return store.read_wards(TRAFFORD, store=folder)
+@pytest.fixture
+def trafford_wards(trafford_store):
+    return store.read_wards(TRAFFORD, store=trafford_store)
 
 
 def test_trafford_is_ranked_in_full_without_fixed_broadband(trafford_wards):

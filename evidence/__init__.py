@@ -1,0 +1,40 @@
+"""Evidence packs for lobbying: a PDF report and the ward data of one place, from the store.
+
+One command from the shell::
+
+    python -m evidence --la E08000009 --out packs/trafford
+
+and in the app, :func:`build_pack` then :func:`render_pdf` (PDF bytes) or :func:`zip_bytes`
+(the whole pack) for ``st.download_button``; :func:`place_trend` and :func:`trend_chart` give
+the change across Ofcom releases as a table and a matplotlib figure.
+"""
+
+from __future__ import annotations
+
+from evidence.charts import trend_chart
+from evidence.figures import (
+    MAPPABLE,
+    EvidenceError,
+    EvidencePack,
+    assemble,
+    export_table,
+    place_trend,
+)
+from evidence.pack import build_pack, csv_bytes, resolve_place, write_pack, zip_bytes
+from evidence.pdf import render_pdf
+
+__all__ = [
+    "MAPPABLE",
+    "EvidenceError",
+    "EvidencePack",
+    "assemble",
+    "build_pack",
+    "csv_bytes",
+    "export_table",
+    "place_trend",
+    "render_pdf",
+    "resolve_place",
+    "trend_chart",
+    "write_pack",
+    "zip_bytes",
+]

@@ -1,0 +1,231 @@
+"""Read a place from the store and write its evidence pack: PDF, CSV, GeoJSON, GeoPackage.
+
+Files written for a place ``<code>`` (:func:`write_pack`, or in a zip by :func:`zip_bytes`):
+
+- ``<code>_evidence.pdf``: the A4 report (:func:`evidence.pdf.render_pdf`);
+- ``<code>_wards.csv``: the ward table for Excel: UTF-8 with a byte-order mark, CRLF line
+  ends, plain column names with units, text cells that a spreadsheet would run as a formula
+  prefixed with ``'``;
+- ``<code>_wards.geojson``: the same table with boundaries, WGS84 (RFC 7946), 5 decimals;
+- ``<code>_wards.gpkg``: the same table with boundaries, British National Grid, for QGIS;
+- ``<code>_trend.csv``: gigabit, superfast and below-USO shares per Ofcom release;
+- ``manifest.json``: the store manifest (every source file, release, checksum, licence) and
+  what the pack holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from evidence.figures import (
+    EvidenceError,
+    EvidencePack,
+    assemble,
+    export_table,
+    formula_safe,
+)
+from evidence.pdf import render_pdf
+from geo import index
+from geo.maps import to_web
+from ingest import settings, store
+from ingest._errors import IngestError
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def resolve_place(query: str, *, store_dir: Path | None = None) -> str:
+    """Return the code of the place ``query`` names in the store: a code or a name (any case).
+
+    Raises
+    ------
+    EvidenceError
+        No such place in the store (the message lists those there).
+    """
+    places = store.list_places(store_dir or settings.store_dir())
+    wanted = query.strip().casefold()
+    for place in places:
+        if wanted in (place["la_code"].casefold(), str(place.get("la_name", "")).casefold()):
+            return place["la_code"]
+    there = ", ".join(f"{p['la_code']} ({p.get('la_name', '')})" for p in places) or "none"
+    raise EvidenceError(
+        f"no place {query!r} in the store {store_dir or settings.store_dir()}; places there: "
+        f"{there}. Build it with `python -m ingest build --la {query} --sources DIR`."
+    )
+
+
+def _optional_table(la_code: str, name: str, *, store_dir: Path) -> pd.DataFrame | None:
+    try:
+        return store.read_table(la_code, name, store=store_dir)
+    except IngestError:
+        return None
+
+
+def build_pack(
+    la_code: str,
+    *,
+    store_dir: Path | None = None,
+    indicator: str | None = None,
+    wards: Sequence[str] | None = None,
+    date: dt.date | None = None,
+    spec: index.IndexSpec = index.DEFAULT_SPEC,
+    fixed_threshold_pct: float = index.FIXED_NOT_SPOT_PCT,
+    mobile_threshold_pct: float = index.MOBILE_NOT_SPOT_PCT,
+) -> EvidencePack:
+    """Read one place from the store and compute its evidence pack.
+
+    Parameters
+    ----------
+    la_code : str
+        Local authority code (or name) of a place in the store.
+    store_dir : Path, optional
+        Store root (default :func:`ingest.settings.store_dir`).
+    indicator : str, optional
+        Indicator to map (key of :data:`geo.indicators.INDICATORS`).
+    wards : sequence of str, optional
+        Ward codes the pack is about; default the whole authority.
+    date : datetime.date, optional
+        Date on the pack; default the store's build date (so the same store gives the same
+        PDF).
+    spec, fixed_threshold_pct, mobile_threshold_pct
+        Risk index weights and not-spot thresholds, as :func:`evidence.figures.assemble`.
+
+    Returns
+    -------
+    EvidencePack
+
+    Raises
+    ------
+    EvidenceError
+        Unknown place, indicator or ward.
+
+    Examples
+    --------
+    >>> pack = build_pack("E08999999", store_dir=Path("data/store"))  # doctest: +SKIP
+    >>> pdf = render_pdf(pack)  # doctest: +SKIP
+    """
+    root = Path(store_dir or settings.store_dir())
+    code = resolve_place(la_code, store_dir=root)
+    la_fixed = _optional_table(code, "la_fixed_coverage", store_dir=root)
+    return assemble(
+        store.read_wards(code, store=root),
+        store.read_manifest(code, store=root),
+        pd.DataFrame() if la_fixed is None else la_fixed,
+        indicator=indicator,
+        selection=wards,
+        comparisons=_optional_table(code, "comparisons", store_dir=root),
+        date=date,
+        spec=spec,
+        fixed_threshold_pct=fixed_threshold_pct,
+        mobile_threshold_pct=mobile_threshold_pct,
+    )
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Encode a table as CSV for Excel: UTF-8 with BOM, CRLF, formula-like text cells quoted."""
+    text = formula_safe(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+def _manifest(pack: EvidencePack, files: list[str]) -> dict[str, Any]:
+    return {
+        **pack.manifest,
+        "evidence_pack": {
+            "date": pack.date.isoformat(),
+            "indicator": pack.indicator.name,
+            "selection": pack.selection,
+            "priority_wards": pack.wards.loc[pack.wards["priority"], "ward_code"].tolist(),
+            "fixed_broadband_level": pack.fixed_level,
+            "files": files,
+            "notes": pack.notes,
+        },
+    }
+
+
+def _trend_table(pack: EvidencePack) -> pd.DataFrame:
+    columns = {
+        "period": "Data month (YYYYMM)",
+        "release": "Ofcom release",
+        "source_file": "File",
+        "premises": "Premises (number)",
+        "pct_gigabit": "Gigabit-capable (% of premises)",
+        "pct_superfast": "Superfast, 30 Mbit/s or more (% of premises)",
+        "pct_below_uso": "Below the USO (% of premises)",
+        "basis": "Shares from",
+        "definition_note": "Definition note",
+        "period_source": "Data month source",
+    }
+    present = [c for c in columns if c in pack.trend]
+    return pack.trend[present].rename(columns=columns)
+
+
+def _files(pack: EvidencePack, folder: Path) -> list[Path]:
+    """Write every file of the pack into ``folder``; return their paths, manifest last."""
+    stem = pack.la_code
+    table = export_table(pack)
+    paths = {
+        "pdf": folder / f"{stem}_evidence.pdf",
+        "csv": folder / f"{stem}_wards.csv",
+        "geojson": folder / f"{stem}_wards.geojson",
+        "gpkg": folder / f"{stem}_wards.gpkg",
+        "trend": folder / f"{stem}_trend.csv",
+        "manifest": folder / "manifest.json",
+    }
+    paths["pdf"].write_bytes(render_pdf(pack))
+    paths["csv"].write_bytes(csv_bytes(pd.DataFrame(table.drop(columns="geometry"))))
+    paths["geojson"].write_text(to_web(table).to_json(drop_id=True, na="null"), encoding="utf-8")
+    if paths["gpkg"].exists():
+        paths["gpkg"].unlink()
+    gpd.GeoDataFrame(table).to_file(paths["gpkg"], driver="GPKG", layer=f"{stem}_wards")
+    paths["trend"].write_bytes(csv_bytes(_trend_table(pack)))
+    names = [p.name for p in paths.values()]
+    paths["manifest"].write_text(
+        json.dumps(_manifest(pack, names), indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
+    return list(paths.values())
+
+
+def write_pack(pack: EvidencePack, out: Path) -> list[Path]:
+    """Write the pack's files into the folder ``out`` (created if needed).
+
+    Parameters
+    ----------
+    pack : EvidencePack
+    out : Path
+        Folder; files of the same names are replaced.
+
+    Returns
+    -------
+    list of Path
+        The files written (see the module docstring).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return _files(pack, out)
+
+
+def zip_bytes(pack: EvidencePack) -> bytes:
+    """Zip the whole pack (for ``st.download_button``) into a ``<code>_evidence/`` folder.
+
+    Returns
+    -------
+    bytes
+        Zip of the files of :func:`write_pack`, with fixed timestamps.
+    """
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
+        for path in _files(pack, Path(tmp)):
+            info = zipfile.ZipInfo(f"{pack.la_code}_evidence/{path.name}", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
