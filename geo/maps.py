@@ -258,6 +258,10 @@ class WardLayer(folium.MacroElement):
         Hex colour of each class.
     label : str
         Indicator label, for the tooltip.
+    outlined : numpy.ndarray, optional
+        True for wards to outline (thick dashed black border, CSS class ``not-spot``).
+    outline_label : str, default ""
+        What an outline means, added to the tooltip of outlined wards.
     """
 
     _template = Template(
@@ -282,13 +286,18 @@ class WardLayer(folium.MacroElement):
                 }
                 features.push({
                     type: "Feature",
-                    properties: {ward_code: d.code[w], ward_name: d.name[w],
+                    properties: {ward_code: d.code[w], ward_name: d.name[w], index: w,
                                  value: d.value[w], "class": d["class"][w]},
                     geometry: {type: "MultiPolygon", coordinates: polygons}
                 });
             }
             var layer = L.geoJson({type: "FeatureCollection", features: features}, {
                 style: function (f) {
+                    if (d.outlined[f.properties.index]) {
+                        return {fillColor: d.colours[f.properties["class"]], color: "#000000",
+                                weight: 3, dashArray: "6 4", fillOpacity: 0.75,
+                                className: "not-spot"};
+                    }
                     return {fillColor: d.colours[f.properties["class"]], color: "#ffffff",
                             weight: 1, fillOpacity: 0.75};
                 },
@@ -304,7 +313,9 @@ class WardLayer(folium.MacroElement):
             layer.bindTooltip(function (l) {
                 var p = l.feature.properties;
                 return '<div style="white-space: normal; width: 16em"><b>Ward</b> ' +
-                    p.ward_name + "<br><b>" + d.label + "</b> " + p.value + "</div>";
+                    p.ward_name + "<br><b>" + d.label + "</b> " + p.value +
+                    (d.outlined[p.index] ? "<br><b>" + d.outline_label + "</b>" : "") +
+                    "</div>";
             }, {sticky: true});
             return layer;
         })({{ this.data }}).addTo({{ this._parent.get_name() }});
@@ -320,6 +331,8 @@ class WardLayer(folium.MacroElement):
         ward_class: np.ndarray,
         colours: list[str],
         label: str,
+        outlined: np.ndarray | None = None,
+        outline_label: str = "",
     ):
         super().__init__()
         self._name = "WardLayer"
@@ -330,6 +343,8 @@ class WardLayer(folium.MacroElement):
             "class": ward_class.tolist(),
             "colours": colours,
             "label": html.escape(label),
+            "outlined": (np.zeros(len(web), bool) if outlined is None else outlined).tolist(),
+            "outline_label": html.escape(outline_label),
         }
         data = (
             "{"
@@ -364,6 +379,8 @@ def choropleth(
     tiles: str | None,
     leaflet: tuple[str, str] | None = None,
     geometry: gpd.GeoSeries | None = None,
+    outlined: pd.Series | None = None,
+    outline_label: str = "",
 ) -> folium.Map:
     """Draw wards coloured by ``classes`` on a folium map, with a tooltip per ward.
 
@@ -387,6 +404,11 @@ def choropleth(
     geometry : geopandas.GeoSeries, optional
         Geometry to draw instead of the wards' own, by the wards' index (any CRS), e.g.
         ``read_map_wards(...).geometry`` beside the full-detail ward table the app analyses.
+    outlined : pandas.Series of bool, optional
+        Wards to outline with a thick dashed border (e.g. not-spots), by the wards' index;
+        missing or NA is not outlined.
+    outline_label : str, default ""
+        What the outline means, shown in the outlined wards' tooltips.
 
     Returns
     -------
@@ -420,6 +442,10 @@ def choropleth(
         ward_class=ward_class.to_numpy(),
         colours=colours,
         label=indicator.label,
+        outlined=None
+        if outlined is None
+        else outlined.reindex(wards.index).fillna(False).astype(bool).to_numpy(),
+        outline_label=outline_label,
     )
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
     if leaflet is not None:

@@ -243,11 +243,26 @@ def test_demo_map_is_small_and_carries_only_what_the_tooltip_needs(demo_store):
     data = json.loads(ward_layer(fmap).data)
     assert set(data) == {
         "scale", "deltas", "vertices", "rings", "polygons", "code", "name", "value", "class",
-        "colours", "label",
+        "colours", "label", "outlined", "outline_label",
     }  # fmt: skip
+    assert not any(data["outlined"])
     assert data["colours"] == [*classes.colours, maps.NO_DATA]
     assert [data["colours"][i] for i in data["class"]] == classes.ward_colour.tolist()
     assert fmap.get_bounds() == ward_layer(fmap).bounds
+
+
+def test_outlined_wards_are_flagged_by_position_and_labelled(demo_wards):
+    wards = demo_wards.assign(**{GIGABIT.name: 5.0})
+    flags = pd.Series(pd.NA, index=wards.index, dtype="boolean")
+    flags.iloc[[1, 3]] = True
+    flags.iloc[2] = False
+    fmap = maps.choropleth(
+        wards, GIGABIT, classes=maps.classify(wards[GIGABIT.name], GIGABIT), tiles=None,
+        outlined=flags, outline_label="<b>Fixed not-spot</b>",
+    )  # fmt: skip
+    data = json.loads(ward_layer(fmap).data)
+    assert [i for i, flag in enumerate(data["outlined"]) if flag] == [1, 3]  # NA: not outlined
+    assert data["outline_label"] == "&lt;b&gt;Fixed not-spot&lt;/b&gt;"
 
 
 def test_names_cannot_break_out_of_the_page_script(demo_wards):
