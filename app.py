@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import evidence
 from geo import index, outreach
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
@@ -37,6 +38,13 @@ OUTREACH_COLUMNS = {
     "nearest_venue_m": "Distance (m)",
 }
 
+#: Not-spot layers that can be outlined on the map.
+OUTLINES = {
+    "none": "nothing",
+    "fixed_not_spot": "fixed broadband not-spots",
+    "double_not_spot": "double not-spots (fixed and mobile)",
+}
+
 #: Which wards the index scores against (0 and 10 are their lowest and highest values).
 FRAMES = {"authority": "this local authority", "store": "every ward in the store"}
 
@@ -45,6 +53,16 @@ FRAMES = {"authority": "this local authority", "store": "every ward in the store
 def wards_of(la_code: str, store_path: str, built_at: str):
     # built_at is part of the cache key so a rebuilt place is read again.
     return store.read_wards(la_code, store=store_path)
+
+
+@st.cache_resource(show_spinner=False)
+def map_geometry_of(la_code: str, store_path: str, built_at: str):
+    return store.read_map_wards(la_code, store=store_path).geometry
+
+
+@st.cache_data(show_spinner=False)
+def la_fixed_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
+    return store.read_table(la_code, "la_fixed_coverage", store=store_path)
 
 
 @st.cache_data(show_spinner=False)
@@ -173,6 +191,12 @@ names = {p["la_code"]: p["la_name"] for p in available}
 from_url("la", list(names))
 la_code = st.sidebar.selectbox("Local authority", list(names), format_func=names.get, key="la")
 manifest = next(p for p in available if p["la_code"] == la_code)
+if manifest.get("store_version") != store.STORE_VERSION:
+    st.error(
+        f"{manifest['la_name']} was built by an older version of this software. Build it again: "
+        f"`python -m ingest build --la {la_code} --sources <folder>` (or `make run` for the demo)."
+    )
+    st.stop()
 wards = wards_of(la_code, store_path, manifest["built_at"])
 choices = {index.RISK_INDEX.name: index.RISK_INDEX} | {
     name: i for name, i in INDICATORS.items() if name in wards.columns
@@ -237,9 +261,6 @@ spots = index.not_spots(
     wards, fixed_threshold_pct=fixed_threshold, mobile_threshold_pct=mobile_threshold
 )
 wards = wards.assign(risk_index=risk["risk_index"], risk_rank=risk["risk_rank"])
-sensitivity = sensitivity_of(
-    la_code, manifest["built_at"], spec, frame_choice == "store", wards, frame
-)
 
 st.subheader(f"{manifest['la_name']}: {len(wards)} wards")
 st.caption(
@@ -251,12 +272,27 @@ st.caption(
     )
 )
 
+outline = st.radio(
+    "Outline on the map",
+    list(OUTLINES),
+    format_func=OUTLINES.get,
+    horizontal=True,
+    key="outline",
+    help="Thresholds are in the sidebar. Mobile coverage is published per local authority only.",
+)
 classes = classify(wards[indicator.name], indicator)
 map_col, table_col = st.columns([3, 2])
 with map_col:
     st_folium(
         choropleth(
-            wards, indicator, classes=classes, tiles="OpenStreetMap", leaflet=local_leaflet()
+            wards,
+            indicator,
+            classes=classes,
+            tiles="OpenStreetMap",
+            leaflet=local_leaflet(),
+            geometry=map_geometry_of(la_code, store_path, manifest["built_at"]),
+            outlined=None if outline == "none" else spots[outline],
+            outline_label=OUTLINES[outline].capitalize(),
         ),
         key="map",
         height=520,
@@ -321,6 +357,9 @@ ward_code = st.selectbox(
 if ward_code is not None:
     ward = wards.set_index("ward_code").loc[ward_code]
     st.markdown(f"#### {html.escape(ward['ward_name'])} ({ward_code})")
+    sensitivity = sensitivity_of(
+        la_code, manifest["built_at"], spec, frame_choice == "store", wards, frame
+    )
     moved = sensitivity.loc[wards.index[wards["ward_code"] == ward_code][0]]
     st.markdown(
         f"Risk index **{format_value(ward['risk_index'], index.RISK_INDEX)}**, rank "
@@ -402,6 +441,38 @@ else:
         column_config={OUTREACH_COLUMNS["share_reached"]: st.column_config.NumberColumn(
             format="percent")},
     )  # fmt: skip
+
+st.markdown("#### Change across Ofcom releases, and evidence to take away")
+trend = evidence.place_trend(la_fixed_of(la_code, store_path, manifest["built_at"]), wards,
+                             manifest)  # fmt: skip
+if trend.empty:
+    st.info("The store holds no Ofcom release for this place.")
+else:
+    st.pyplot(evidence.trend_chart(trend))
+    st.caption(
+        "Hollow markers: superfast shares derived for releases that published 30-300 Mbit/s "
+        "only (2016-2019). Shares recomputed from premises counts where published."
+    )
+
+
+def pack() -> evidence.EvidencePack:
+    """The evidence pack of this view: the place, indicator, weights, thresholds."""
+    return evidence.build_pack(
+        la_code, store_dir=store_path, indicator=indicator.name, spec=spec,
+        fixed_threshold_pct=fixed_threshold, mobile_threshold_pct=mobile_threshold,
+    )  # fmt: skip
+
+
+downloads = st.columns(2)
+downloads[0].download_button(
+    "Evidence pack (PDF)", data=lambda: evidence.render_pdf(pack()),
+    file_name=f"{la_code}_evidence.pdf", mime="application/pdf", on_click="ignore",
+)  # fmt: skip
+downloads[1].download_button(
+    "Evidence pack with data (zip: PDF, CSV, GeoJSON, GeoPackage)",
+    data=lambda: evidence.zip_bytes(pack()),
+    file_name=f"{la_code}_evidence.zip", mime="application/zip", on_click="ignore",
+)  # fmt: skip
 
 st.query_params.from_dict(
     {

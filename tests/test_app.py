@@ -136,3 +136,53 @@ def test_a_bad_venue_file_is_refused_with_the_reason(app, content, message):
     assert not app.exception
     assert app.error[0].value == "This venue file cannot be used:"
     assert message in app.text[-1].value
+
+
+def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_store):
+    from geo import index
+
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    app.sidebar.selectbox(key="indicator").set_value("risk_index").run()
+    app.slider(key="w:infrastructure").set_value(0).run()
+    assert not app.exception
+    spec = index.DEFAULT_SPEC.with_weight("infrastructure", 0)
+    expected = index.compute_index(wards, spec)
+    table = app.dataframe[0].value.set_index("Code")["Risk rank (1 = highest)"]
+    assert table.to_dict() == dict(zip(wards["ward_code"], expected["risk_rank"], strict=True))
+    assert app.query_params["weights"].startswith("0,")
+    assert "{'demography': 5, 'deprivation': 5}" in " ".join(m.value for m in app.markdown)
+
+
+def test_a_link_with_weights_sets_the_sliders(demo_store, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"weights": "7,1,2,3,4,5,6,7,8,9,10,0", "frame": "store"})
+    at.run()
+    assert not at.exception
+    assert at.slider(key="w:infrastructure").value == 7
+    assert at.slider(key="w:deprivation:pct_residents_most_deprived_decile").value == 0
+    assert at.sidebar.radio(key="frame").value == "store"
+
+
+def test_not_spot_thresholds_and_outlines(app, demo_store):
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    app.slider(key="fixed_threshold").set_value(20.0).run()
+    app.radio(key="outline").set_value("fixed_not_spot").run()
+    assert not app.exception
+    assert (wards["pct_premises_below_uso"] < 20).all()  # no ward reaches 20%
+    metric = next(m for m in app.metric if m.label == "Residents in double not-spots")
+    assert metric.value == "0"
+
+
+def test_the_ward_card_shows_the_rank_range(app):
+    app.selectbox(key="ward").set_value("E05999001").run()
+    text = next(m.value for m in app.markdown if m.value.startswith("Risk index **"))
+    assert "when any one weight moves by 2" in text
+
+
+def test_evidence_pack_buttons_are_offered(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == [
+        "Evidence pack (PDF)",
+        "Evidence pack with data (zip: PDF, CSV, GeoJSON, GeoPackage)",
+    ]
