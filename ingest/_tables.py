@@ -67,6 +67,11 @@ def read_text(path: Path, *, source: str) -> str:
     -------
     str
         The file's text with universal newlines (CRLF and CR both become LF).
+
+    Raises
+    ------
+    IngestError
+        Missing or empty file, or bytes that are neither UTF-8 nor Windows-1252.
     """
     path = Path(path)
     if not path.is_file():
@@ -77,7 +82,14 @@ def read_text(path: Path, *, source: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="strict")
+        try:
+            text = raw.decode("cp1252", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"{source}: {path.name} is neither UTF-8 nor Windows-1252 text (byte "
+                f"{raw[exc.start]:#04x} at offset {exc.start}); is it a spreadsheet or a "
+                "compressed file? Save it as CSV."
+            ) from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

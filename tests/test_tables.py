@@ -78,3 +78,10 @@ def test_match_release_names_missing_and_unknown_headers():
 def test_duplicate_headers_are_refused():
     with pytest.raises(IngestError, match="repeats the column"):
         read_csv_text("a,a\n1,2\n", path=P, source="t")
+
+
+def test_bytes_neither_utf8_nor_cp1252_are_a_clear_error(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"code,value\nE01,\x81\x8d\n")  # 0x81 is undefined in Windows-1252
+    with pytest.raises(IngestError, match=r"odd.csv is neither UTF-8 nor Windows-1252.*0x81"):
+        read_text(path, source="test")
