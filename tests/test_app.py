@@ -186,3 +186,36 @@ def test_evidence_pack_buttons_are_offered(app):
         "Evidence pack (PDF)",
         "Evidence pack with data (zip: PDF, CSV, GeoJSON, GeoPackage)",
     ]
+
+
+def test_ten_sessions_at_once_keep_their_own_view_and_never_write_the_store(
+    demo_store, monkeypatch
+):
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    place = demo_store / demo.DEMO_LA_CODE
+
+    def digest() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in place.iterdir()}
+
+    before = digest()
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)["ward_code"].tolist()
+    names = list(INDICATORS)
+
+    def session(i: int) -> tuple[str, str, str | None]:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params.update({"indicator": names[i % len(names)], "ward": wards[i]})
+        at.run()
+        assert not at.exception, at.exception
+        return (
+            at.sidebar.selectbox(key="indicator").value,
+            at.selectbox(key="ward").value,
+            at.query_params.get("ward"),
+        )
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        seen = list(pool.map(session, range(10)))
+    assert seen == [(names[i % len(names)], wards[i], wards[i]) for i in range(10)]
+    assert digest() == before
