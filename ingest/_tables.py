@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -304,3 +304,46 @@ def require_unique(frame: pd.DataFrame, column: str, *, path: Path, source: str)
             f"{sorted(set(dupes))[:5]} appear on more than one row; each area must appear once "
             "or its premises and people would be counted twice."
         )
+
+
+def raise_bad_cells(
+    frame: pd.DataFrame,
+    bad: pd.Series,
+    column: str,
+    publisher: dict[str, str],
+    path: Path,
+    expected: str,
+    *,
+    source: str,
+) -> NoReturn:
+    """Raise naming the file, the publisher's column, the first bad line and its value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Parsed table (``attrs["first_line"]``: file line of its first row, default 2).
+    bad : pandas.Series of bool
+        Cells of ``column`` that are wrong.
+    column : str
+        Canonical column name in ``frame``.
+    publisher : dict of str to str
+        Canonical column -> the publisher's header, for the message.
+    path : Path
+        File, for messages.
+    expected : str
+        What a good cell holds, in words.
+    source : str
+        Source module name, for messages.
+
+    Raises
+    ------
+    IngestError
+        Always.
+    """
+    position = int(np.flatnonzero(bad.to_numpy())[0])
+    line = frame.attrs.get("first_line", 2) + position
+    raise IngestError(
+        f"{source}: {path.name}, column {publisher[column]!r}, line {line}: found "
+        f"{frame[column].iloc[position]!r}; expected {expected}. {int(bad.sum())} cell(s) in "
+        "this column are bad."
+    )

@@ -25,17 +25,18 @@ Quirks handled
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ingest._errors import IngestError
 from ingest._tables import (
     Release,
     apply_release,
     match_release,
+    raise_bad_cells,
     read_csv_text,
     read_text,
     require_unique,
@@ -43,6 +44,8 @@ from ingest._tables import (
 )
 
 SOURCE = "simd"
+#: Raise for bad cells of a column, naming the file, header, line and value.
+_bad = partial(raise_bad_cells, source=SOURCE)
 N_DATA_ZONES = 6_976
 DATA_ZONE_VINTAGE = 2011
 
@@ -190,9 +193,7 @@ def read_simd(path: str | Path) -> pd.DataFrame:
         out[column] = frame[column].str.strip()
     bad = ~out["data_zone_code"].str.fullmatch(r"S01\d{6}")
     if bad.any():
-        _raise_bad(
-            frame, bad, "data_zone_code", publisher, path, "a data zone code: 'S01' and 6 digits"
-        )
+        _bad(frame, bad, "data_zone_code", publisher, path, "a data zone code: 'S01' and 6 digits")
     for column in ("population_total", "population_working_age"):
         out[column] = _number(frame, column, publisher, path, kind="count")
 
@@ -206,7 +207,7 @@ def read_simd(path: str | Path) -> pd.DataFrame:
             values = _number(frame, column, publisher, path, kind="float")
             half = (values * 2) % 1 != 0
             if half.any():
-                _raise_bad(frame, half, column, publisher, path, "a rank in whole or half steps")
+                _bad(frame, half, column, publisher, path, "a rank in whole or half steps")
             _check_rank(frame, values, column, publisher, path)
             out[column] = values
         notes = f"{notes} {_DECILE_NOTES}"
@@ -215,7 +216,7 @@ def read_simd(path: str | Path) -> pd.DataFrame:
             kind = _INDICATOR_KINDS.get(column, "float")
             out[column] = _number(frame, column, publisher, path, kind=kind, suppressed="*")
             if kind == "float" and (out[column] < 0).any():
-                _raise_bad(frame, out[column] < 0, column, publisher, path, "a value of 0 or more")
+                _bad(frame, out[column] < 0, column, publisher, path, "a value of 0 or more")
 
     require_unique(out, "data_zone_code", path=path, source=SOURCE)
     out.attrs = {
@@ -245,7 +246,7 @@ def _number(
     cells = frame[column].str.strip()
     blank = cells == ""
     if blank.any():
-        _raise_bad(frame, blank, column, publisher, path, f"a number or {suppressed!r}")
+        _bad(frame, blank, column, publisher, path, f"a number or {suppressed!r}")
     masked = frame.assign(**{column: cells.where(cells != suppressed, "")})
     return to_number(
         masked, column, path=path, source=SOURCE, kind=kind, blank="nan", header=publisher[column]
@@ -258,7 +259,7 @@ def _check_rank(
     """Raise when a rank lies outside 1..6,976."""
     bad = (values < 1) | (values > N_DATA_ZONES)
     if bad.any():
-        _raise_bad(
+        _bad(
             frame,
             bad,
             column,
@@ -266,21 +267,3 @@ def _check_rank(
             path,
             f"a rank from 1 (most deprived) to {N_DATA_ZONES:,}, the number of data zones",
         )
-
-
-def _raise_bad(
-    frame: pd.DataFrame,
-    bad: pd.Series,
-    column: str,
-    publisher: dict[str, str],
-    path: Path,
-    expected: str,
-) -> NoReturn:
-    """Raise naming the file, the publisher's column, the first bad line and its value."""
-    position = int(np.flatnonzero(bad.to_numpy())[0])
-    line = frame.attrs.get("first_line", 2) + position
-    raise IngestError(
-        f"{SOURCE}: {path.name}, column {publisher[column]!r}, line {line}: found "
-        f"{frame[column].iloc[position]!r}; expected {expected}. {int(bad.sum())} cell(s) in "
-        "this column are bad."
-    )

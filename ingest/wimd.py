@@ -21,8 +21,8 @@ ranks by small area" workbook.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from ingest._tables import (
     Release,
     apply_release,
     match_release,
+    raise_bad_cells,
     read_csv_text,
     read_text,
     require_unique,
@@ -39,6 +40,8 @@ from ingest._tables import (
 )
 
 SOURCE = "wimd"
+#: Raise for bad cells of a column, naming the file, header, line and value.
+_bad = partial(raise_bad_cells, source=SOURCE)
 N_LSOAS = 1_909
 LSOA_VINTAGE = 2011
 
@@ -126,16 +129,14 @@ def read_wimd(path: str | Path) -> pd.DataFrame:
         out[column] = frame[column].str.strip()
     bad = ~out["lsoa_code"].str.fullmatch(r"W01\d{6}")
     if bad.any():
-        _raise_bad(
-            frame, bad, "lsoa_code", publisher, path, "a Welsh LSOA code: 'W01' and 6 digits"
-        )
+        _bad(frame, bad, "lsoa_code", publisher, path, "a Welsh LSOA code: 'W01' and 6 digits")
     for column in frame.columns.drop(["lsoa_code", "lsoa_name", "la_name"]):
         values = to_number(
             frame, column, path=path, source=SOURCE, kind="float", header=publisher[column]
         )
         bad = (values < 0) | (values > 100)
         if bad.any():
-            _raise_bad(frame, bad, column, publisher, path, "a score from 0 to 100")
+            _bad(frame, bad, column, publisher, path, "a score from 0 to 100")
         out[column] = values
     require_unique(out, "lsoa_code", path=path, source=SOURCE)
     if len(out) != N_LSOAS:
@@ -155,21 +156,3 @@ def read_wimd(path: str | Path) -> pd.DataFrame:
         "notes": f"{release.notes} {_DERIVED_NOTES}",
     }
     return out
-
-
-def _raise_bad(
-    frame: pd.DataFrame,
-    bad: pd.Series,
-    column: str,
-    publisher: dict[str, str],
-    path: Path,
-    expected: str,
-) -> NoReturn:
-    """Raise naming the file, the publisher's column, the first bad line and its value."""
-    position = int(np.flatnonzero(bad.to_numpy())[0])
-    line = frame.attrs.get("first_line", 2) + position
-    raise IngestError(
-        f"{SOURCE}: {path.name}, column {publisher[column]!r}, line {line}: found "
-        f"{frame[column].iloc[position]!r}; expected {expected}. {int(bad.sum())} cell(s) in "
-        "this column are bad."
-    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
+from http_server import LOCALHOST
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -52,3 +55,19 @@ def trafford_store(tmp_path_factory, shared_data) -> Path:
     store = tmp_path_factory.mktemp("trafford_store")
     build.build_place("E08000009", shared_data, store_dir=store, verbose=False)
     return store
+
+
+@pytest.fixture
+def only_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if anything tries to resolve or reach a host other than 127.0.0.1."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        if host not in (LOCALHOST, LOCALHOST.encode()):
+            raise OSError(f"test tried to reach {host!r}; only {LOCALHOST} is allowed")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import socket
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -25,7 +24,6 @@ from ingest.ons_geography import read_lookup
 
 LA = "E08000009"
 OTHER_LA = "E08000001"
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 WARD_LOOKUP = "ons_ward_lad_lookups/Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"  # noqa: E501
 
 
@@ -34,20 +32,8 @@ WARD_LOOKUP = "ons_ward_lad_lookups/Ward_to_Local_Authority_District_(December_2
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def only_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail loudly if anything tries to resolve or reach a host other than 127.0.0.1."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):
-        if host not in (LOCALHOST, LOCALHOST.encode()):
-            raise OSError(f"test tried to reach {host!r}; only {LOCALHOST} is allowed")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+#: Every test here may reach 127.0.0.1 only (see conftest).
+pytestmark = pytest.mark.usefixtures("only_localhost")
 
 
 @pytest.fixture(autouse=True)

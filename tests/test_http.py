@@ -24,23 +24,10 @@ BODY_SHA = hashlib.sha256(BODY).hexdigest()
 RETRIES = 3
 # Short timeouts and no back-off keep every test well under a second.
 FAST = {"timeout": (1.0, 0.5), "retries": RETRIES, "backoff": 0.0, "verbose": False}
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
-@pytest.fixture(autouse=True)
-def only_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail loudly if anything tries to resolve or reach a host other than 127.0.0.1."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guarded(host, *args, **kwargs):
-        if host not in (LOCALHOST, LOCALHOST.encode()):
-            raise OSError(f"test tried to reach {host!r}; only {LOCALHOST} is allowed")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+#: Every test here may reach 127.0.0.1 only (see conftest).
+pytestmark = pytest.mark.usefixtures("only_localhost")
 
 
 @pytest.fixture
