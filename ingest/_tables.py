@@ -347,3 +347,29 @@ def raise_bad_cells(
         f"{frame[column].iloc[position]!r}; expected {expected}. {int(bad.sum())} cell(s) in "
         "this column are bad."
     )
+
+
+def read_release_csv(
+    path: Path, releases: Iterable[Release], *, source: str
+) -> tuple[pd.DataFrame, Release, dict[str, str]]:
+    """Read a one-header CSV of a known source: decode, parse, match its release, rename.
+
+    Parameters
+    ----------
+    path : Path
+        File to read.
+    releases : iterable of Release
+        Known layouts of the source.
+    source : str
+        Source module name, for messages.
+
+    Returns
+    -------
+    (pandas.DataFrame, Release, dict of str to str)
+        The table with canonical column names (text cells), its release, and canonical name
+        -> publisher header (for messages that name the file's own column).
+    """
+    raw = read_csv_text(read_text(path, source=source), path=path, source=source)
+    release = match_release(raw.columns, releases, path=path, source=source)
+    publisher = {name: header for header, name in release.columns.items() if name is not None}
+    return apply_release(raw, release), release, publisher

@@ -34,11 +34,8 @@ import pandas as pd
 
 from ingest._tables import (
     Release,
-    apply_release,
-    match_release,
     raise_bad_cells,
-    read_csv_text,
-    read_text,
+    read_release_csv,
     require_unique,
     to_number,
 )
@@ -182,11 +179,7 @@ def read_simd(path: str | Path) -> pd.DataFrame:
     >>> ranks.groupby("council_area")["simd_decile"].median()  # doctest: +SKIP
     """
     path = Path(path)
-    text = read_text(path, source=SOURCE)
-    raw = read_csv_text(text, path=path, source=SOURCE)
-    release = match_release(raw.columns, RELEASES, path=path, source=SOURCE)
-    frame = apply_release(raw, release)
-    publisher = {name: header for header, name in release.columns.items() if name is not None}
+    frame, release, publisher = read_release_csv(path, RELEASES, source=SOURCE)
 
     out = pd.DataFrame(index=frame.index)
     for column in ("data_zone_code", "intermediate_zone", "council_area"):

@@ -30,11 +30,8 @@ import pandas as pd
 from ingest._errors import IngestError
 from ingest._tables import (
     Release,
-    apply_release,
-    match_release,
     raise_bad_cells,
-    read_csv_text,
-    read_text,
+    read_release_csv,
     require_unique,
     to_number,
 )
@@ -118,11 +115,7 @@ def read_wimd(path: str | Path) -> pd.DataFrame:
     >>> wimd.nsmallest(1, "wimd_rank")["lsoa_name"]  # doctest: +SKIP
     """
     path = Path(path)
-    text = read_text(path, source=SOURCE)
-    raw = read_csv_text(text, path=path, source=SOURCE)
-    release = match_release(raw.columns, RELEASES, path=path, source=SOURCE)
-    frame = apply_release(raw, release)
-    publisher = {name: header for header, name in release.columns.items() if name is not None}
+    frame, release, publisher = read_release_csv(path, RELEASES, source=SOURCE)
 
     out = pd.DataFrame(index=frame.index)
     for column in ("lsoa_code", "lsoa_name", "la_name"):
