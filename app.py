@@ -18,6 +18,7 @@ from geo import index, outreach
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
+from geo.trends import fixed_trend
 from ingest import settings, store
 from ingest._errors import IngestError
 from ingest.venues import read_venues
@@ -36,6 +37,15 @@ OUTREACH_COLUMNS = {
     "reach_method": "Measured by",
     "nearest_venue": "Nearest venue",
     "nearest_venue_m": "Distance (m)",
+}
+
+#: Columns of a ward's trend across Ofcom output-area releases, and their headings.
+WARD_TREND_COLUMNS = {
+    "period": "Data month",
+    "pct_gigabit": "Gigabit-capable",
+    "pct_superfast": "Superfast",
+    "pct_below_uso": "Below the USO",
+    "source_file": "File",
 }
 
 #: Not-spot layers that can be outlined on the map.
@@ -63,6 +73,11 @@ def map_geometry_of(la_code: str, store_path: str, built_at: str):
 @st.cache_data(show_spinner=False)
 def la_fixed_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
     return store.read_table(la_code, "la_fixed_coverage", store=store_path)
+
+
+@st.cache_data(show_spinner=False)
+def ward_fixed_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
+    return store.read_table(la_code, "ward_fixed_coverage", store=store_path)
 
 
 @st.cache_data(show_spinner=False)
@@ -382,6 +397,17 @@ if ward_code is not None:
         hide_index=True,
         width="stretch",
     )
+
+    releases = ward_fixed_of(la_code, store_path, manifest["built_at"])
+    here = releases[releases["ward_code"] == ward_code] if "ward_code" in releases else None
+    if here is not None and here["release"].nunique() > 1:
+        st.markdown("Fixed broadband in this ward across Ofcom releases (% of premises)")
+        st.dataframe(
+            fixed_trend(here, area="ward_code")[list(WARD_TREND_COLUMNS)].rename(
+                columns=WARD_TREND_COLUMNS
+            ),
+            hide_index=True,
+        )
 
 st.markdown("#### Outreach planner: which wards do no venues reach?")
 upload = st.file_uploader(

@@ -182,13 +182,21 @@ def _wards(inventory: Inventory, codes: set[str], vintage: str, b: _Build) -> gp
     )
 
 
-def _fixed_by_ward(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.DataFrame | None:
-    """Ofcom output-area premises counts summed to wards, or None if no OA file covers the LA."""
+def _fixed_by_ward(
+    inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Sum Ofcom output-area premises counts to wards, for every release covering the LA.
+
+    Returns the newest release's ward sums (None when no OA file covers the LA: fixed
+    broadband is then LA context only) and every covering release's ward sums, one row per
+    ward and release (``release`` from the file name), for trends by ward.
+    """
     oa_files = [p for p in inventory.get("ofcom_fixed_oa") if "_res_" not in p.name]
     boundaries = [p for p in inventory.get("output_areas")]
+    none = (None, pd.DataFrame())
     if not oa_files:
         b.note("no Ofcom output-area file: fixed broadband shown as local-authority context")
-        return None
+        return none
     oas = None
     for path in boundaries:
         areas = ons_geography.read_areas(path, level="oa")
@@ -199,13 +207,18 @@ def _fixed_by_ward(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> 
         b.note(
             "no 2021 output-area boundaries: Ofcom output-area figures cannot be placed in wards"
         )
-        return None
+        return none
     oa_ward = joins.assign_to_wards(oas, wards, area_code="oa_code")
-    for path in sorted(oa_files, reverse=True):  # newest release first (YYYYMM_ prefix)
+    releases: dict[str, pd.DataFrame] = {}
+    for path in sorted(oa_files, key=lambda p: p.name, reverse=True):  # newest first (YYYYMM_)
         fixed = ofcom_fixed.read_fixed_oa(path)
+        release = fixed.attrs["release"]
         here = fixed[fixed["oa_code"].isin(oa_ward.index)]
         if here.empty:
             b.note(f"{path.name} has no output area of {b.la_code}; skipped")
+            continue
+        if release in releases:
+            b.note(f"{path.name}: release {release} already read from another file; skipped")
             continue
         missing = sorted(set(oa_ward.index) - set(here["oa_code"]))
         if missing:
@@ -213,17 +226,25 @@ def _fixed_by_ward(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> 
                 f"build: {path.name} covers only part of {b.la_code}: no row for {len(missing)} "
                 f"output area(s) ({missing[:5]}); is it an extract? Use the complete file."
             )
-        b.used("output_areas", oa_path, oas, len(oa_ward))
+        if not releases:
+            b.used("output_areas", oa_path, oas, len(oa_ward))
         b.used("ofcom_fixed_oa", path, fixed, len(here))
         columns = [c for c in here.columns if c.startswith("premises") or c == "matched_premises"]
         with _about(path):
             summed = joins.sum_to_wards(here, oa_ward, key="oa_code", columns=columns)
-        b.console.log(f"{int(here['premises'].sum()):,} premises in {len(here)} output areas")
-        return summed.rename(columns={"n_areas": "output_areas"})
-    b.note(
-        "no Ofcom output-area file covers this place: fixed broadband is local-authority context"
-    )
-    return None
+        b.console.log(f"{release}: {int(here['premises'].sum()):,} premises in {len(here)} OAs")
+        releases[release] = summed.rename(columns={"n_areas": "output_areas"}).assign(
+            release=release, source_file=path.name
+        )
+    if not releases:
+        b.note(
+            "no Ofcom output-area file covers this place: fixed broadband is local-authority "
+            "context"
+        )
+        return none
+    newest = next(iter(releases.values())).drop(columns=["release", "source_file"])
+    by_release = pd.concat(releases.values()).rename_axis("ward_code").reset_index()
+    return newest, by_release.sort_values(["release", "ward_code"], ignore_index=True)
 
 
 def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
@@ -522,7 +543,7 @@ def build_place(
     b.console.log(f"{len(wards)} wards of {la_code} ({vintage} boundaries)")
 
     parts = [_people(inventory, lookup, lookup_path, b)]
-    fixed = _fixed_by_ward(inventory, wards, b)
+    fixed, ward_fixed = _fixed_by_ward(inventory, wards, b)
     if fixed is not None:
         parts += [fixed, indicators.fixed_broadband_indicators(fixed)]
     table = pd.concat(parts, axis=1)
@@ -571,6 +592,7 @@ def build_place(
         store=store_dir,
         tables={
             "la_fixed_coverage": la_fixed,
+            "ward_fixed_coverage": ward_fixed,
             "postcodes": postcode_table,
             "venues": _venues(inventory, postcode_table, b),
             "comparisons": pd.DataFrame(

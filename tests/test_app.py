@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -219,3 +220,23 @@ def test_ten_sessions_at_once_keep_their_own_view_and_never_write_the_store(
         seen = list(pool.map(session, range(10)))
     assert seen == [(names[i % len(names)], wards[i], wards[i]) for i in range(10)]
     assert digest() == before
+
+
+def test_the_ward_card_shows_the_wards_trend_when_several_releases_are_stored(
+    demo_store, tmp_path, monkeypatch
+):
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(demo_store, copy)
+    table = store.read_table(demo.DEMO_LA_CODE, "ward_fixed_coverage", store=copy)
+    older = table.assign(release="202507", premises_gigabit=table["premises_gigabit"] // 2)
+    pd.concat([older, table]).to_parquet(copy / demo.DEMO_LA_CODE / "ward_fixed_coverage.parquet")
+    monkeypatch.setenv("DIM_STORE", str(copy))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["ward"] = "E05999001"
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("Fixed broadband in this ward across") for m in at.markdown)
+    trend = next(d.value for d in at.dataframe if "Data month" in d.value.columns)
+    assert trend["Data month"].tolist() == ["202507", "202601"]

@@ -108,3 +108,40 @@ def test_a_failed_rebuild_leaves_the_previous_store_intact(tmp_path, demo_source
         build.build_place(demo.DEMO_LA_CODE, broken, store_dir=store_dir, verbose=False)
     assert (store_dir / demo.DEMO_LA_CODE / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in store_dir.iterdir()) == [demo.DEMO_LA_CODE]
+
+
+def test_every_output_area_release_is_summed_to_wards_for_trends(tmp_path, demo_sources):
+    import csv
+    import io
+    import shutil
+
+    from geo.trends import fixed_trend
+
+    folder = tmp_path / "sources"
+    shutil.copytree(demo_sources["wards"].parent, folder)
+    newest = folder / demo.FILES["ofcom_fixed_oa"]
+    rows = list(csv.reader(io.StringIO(newest.read_text())))
+    count = rows[0].index("Number of premises with Gigabit availability")
+    share = rows[0].index("Gigabit availability (% premises)")
+    for row in rows[1:]:  # an older release: half the gigabit premises
+        row[count] = str(int(row[count]) // 2)
+        row[share] = f"{100 * int(row[count]) / int(row[1]):.1f}"
+    older = io.StringIO()
+    csv.writer(older, lineterminator="\n").writerows(rows)
+    (folder / "202507_fixed_oa_coverage_r1.csv").write_text(older.getvalue())
+
+    built = tmp_path / "store"
+    build.build_place(demo.DEMO_LA_CODE, folder, store_dir=built, verbose=False)
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=built)
+    by_release = store.read_table(demo.DEMO_LA_CODE, "ward_fixed_coverage", store=built)
+    assert sorted(by_release["release"].unique()) == ["202507", "202601"]
+    # the ward table holds the newest release; each release conserves the premises
+    newest_rows = by_release[by_release["release"] == "202601"].set_index("ward_code")
+    assert (newest_rows.loc[wards["ward_code"], "premises_gigabit"].to_numpy()
+            == wards["premises_gigabit"].to_numpy()).all()  # fmt: skip
+    expected = sum(int(r[count]) for r in rows[1:])
+    assert by_release.loc[by_release["release"] == "202507", "premises_gigabit"].sum() == expected
+    trend = fixed_trend(by_release, area="ward_code")
+    one = trend[trend["ward_code"] == wards["ward_code"].iloc[0]]
+    assert one["period"].tolist() == ["202507", "202601"]
+    assert one["pct_gigabit"].iloc[0] < one["pct_gigabit"].iloc[1]
