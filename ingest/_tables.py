@@ -22,6 +22,8 @@ from typing import Literal, NoReturn
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest._errors import IngestError
 
@@ -209,6 +211,20 @@ def apply_release(frame: pd.DataFrame, release: Release) -> pd.DataFrame:
     return out
 
 
+def _parse_numbers(cells: pd.Series) -> pd.Series:
+    """Parse text cells (None = blank) as floats; a cell that is not a number becomes NaN.
+
+    pyarrow parses a clean column about ten times faster than ``pandas.to_numeric``; a column
+    with any unparsable cell takes the slower path, which marks each such cell NaN.
+    """
+    try:
+        text = pa.array(cells, type=pa.string(), from_pandas=True)
+        parsed = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(cells, errors="coerce").astype(float)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=cells.index, dtype=float)
+
+
 def to_number(
     frame: pd.DataFrame,
     column: str,
@@ -249,12 +265,16 @@ def to_number(
         Numeric values with the frame's index.
     """
     shown = header or column
-    raw = frame[column].astype(str).str.strip()
-    cleaned = raw.str.replace(",", "", regex=False)
-    if kind == "percent":
-        cleaned = cleaned.str.removesuffix("%")
-    is_blank = cleaned == ""
-    values = pd.to_numeric(cleaned.where(~is_blank, None), errors="coerce").astype(float)
+    raw = frame[column].astype(str)
+    values = _parse_numbers(raw)  # most columns are plain numbers: no cleaning needed
+    is_blank = pd.Series(False, index=frame.index)
+    if values.isna().any():  # blanks, spaces, thousands separators, a trailing %
+        raw = raw.str.strip()
+        cleaned = raw.str.replace(",", "", regex=False)
+        if kind == "percent":
+            cleaned = cleaned.str.removesuffix("%")
+        is_blank = cleaned == ""
+        values = _parse_numbers(cleaned.where(~is_blank, None))
     bad = (~is_blank) & (values.isna() | ~np.isfinite(values.fillna(0.0)))
     expected = {
         "count": "a whole number of 0 or more",
