@@ -71,28 +71,9 @@ def map_geometry_of(la_code: str, store_path: str, built_at: str):
 
 
 @st.cache_data(show_spinner=False)
-def la_fixed_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
-    return store.read_table(la_code, "la_fixed_coverage", store=store_path)
-
-
-@st.cache_data(show_spinner=False)
-def ward_fixed_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
-    return store.read_table(la_code, "ward_fixed_coverage", store=store_path)
-
-
-@st.cache_data(show_spinner=False)
-def postcodes_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
-    return store.read_table(la_code, "postcodes", store=store_path)
-
-
-@st.cache_data(show_spinner=False)
-def venues_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
-    return store.read_table(la_code, "venues", store=store_path)
-
-
-@st.cache_data(show_spinner=False)
-def comparisons_of(la_code: str, store_path: str, built_at: str) -> pd.DataFrame:
-    return store.read_table(la_code, "comparisons", store=store_path)
+def table_of(la_code: str, name: str, store_path: str, built_at: str) -> pd.DataFrame:
+    # built_at is part of the cache key so a rebuilt place is read again.
+    return store.read_table(la_code, name, store=store_path)
 
 
 @st.cache_resource(show_spinner=False)
@@ -213,6 +194,13 @@ if manifest.get("store_version") != store.STORE_VERSION:
     )
     st.stop()
 wards = wards_of(la_code, store_path, manifest["built_at"])
+
+
+def place_table(name: str) -> pd.DataFrame:
+    """A further table of the chosen place (``store.read_table``), cached per build."""
+    return table_of(la_code, name, store_path, manifest["built_at"])
+
+
 choices = {index.RISK_INDEX.name: index.RISK_INDEX} | {
     name: i for name, i in INDICATORS.items() if name in wards.columns
 }
@@ -246,7 +234,7 @@ with st.sidebar.expander("Not-spot thresholds"):
         "Mobile not-spot: premises with no indoor 4G, at least (% of the authority)",
         0.0, 20.0, index.MOBILE_NOT_SPOT_PCT, 0.5, key="mobile_threshold",
     )  # fmt: skip
-st.session_state["postcode_table"] = postcodes_of(la_code, store_path, manifest["built_at"])
+st.session_state["postcode_table"] = place_table("postcodes")
 st.sidebar.text_input(
     "Find a postcode",
     key="postcode",
@@ -382,7 +370,7 @@ if ward_code is not None:
         f"{moved['rank_worst']} when any one weight moves by 2"
         + (f" (most sensitive to {moved['most_sensitive_to']})." if moved["rank_range"] else ".")
     )
-    card = ward_card(ward, comparisons_of(la_code, store_path, manifest["built_at"]),
+    card = ward_card(ward, place_table("comparisons"),
                      manifest["sources"])  # fmt: skip
     figures = card.columns[card.columns.get_loc("ward") : card.columns.get_loc("data")]
     for column in figures:
@@ -398,7 +386,7 @@ if ward_code is not None:
         width="stretch",
     )
 
-    releases = ward_fixed_of(la_code, store_path, manifest["built_at"])
+    releases = place_table("ward_fixed_coverage")
     here = releases[releases["ward_code"] == ward_code] if "ward_code" in releases else None
     if here is not None and here["release"].nunique() > 1:
         st.markdown("Fixed broadband in this ward across Ofcom releases (% of premises)")
@@ -417,7 +405,7 @@ upload = st.file_uploader(
     key="venues_file",
     max_upload_size=1,
 )
-venue_list = venues_of(la_code, store_path, manifest["built_at"])
+venue_list = place_table("venues")
 if upload is not None:
     try:
         venue_list = read_venues(
@@ -469,8 +457,7 @@ else:
     )  # fmt: skip
 
 st.markdown("#### Change across Ofcom releases, and evidence to take away")
-trend = evidence.place_trend(la_fixed_of(la_code, store_path, manifest["built_at"]), wards,
-                             manifest)  # fmt: skip
+trend = evidence.place_trend(place_table("la_fixed_coverage"), wards, manifest)
 if trend.empty:
     st.info("The store holds no Ofcom release for this place.")
 else:
