@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo._checks import require_columns
 from geo.postcodes import postcode_points
 from ingest.settings import ANALYSIS_CRS
 
@@ -70,15 +71,6 @@ PRIORITY_COLUMNS = (
 _REACH_SHOWN = ("share_reached", "reach_method", "nearest_venue", "nearest_venue_m")
 
 
-def _require(frame: pd.DataFrame, columns: list[str], *, argument: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{argument} has no column(s) {missing} (found: {list(frame.columns)}); "
-            f"expected {columns}."
-        )
-
-
 def _require_metres(frame: gpd.GeoDataFrame, *, argument: str) -> None:
     if frame.crs is None or not frame.crs.is_projected:
         raise ValueError(
@@ -117,7 +109,7 @@ def venue_points(venues: pd.DataFrame) -> gpd.GeoDataFrame:
     >>> venue_points(v).crs.to_epsg()
     27700
     """
-    _require(venues, ["name", "lon", "lat"], argument="venues")
+    require_columns(venues, ["name", "lon", "lat"], argument="venues")
     lon = pd.to_numeric(venues["lon"]).astype(float)
     lat = pd.to_numeric(venues["lat"]).astype(float)
     bad = ~(lon.between(-180, 180) & lat.between(-90, 90))
@@ -241,9 +233,9 @@ def ward_reach(
     >>> ward_reach(wards, pcs, venues)[["reach_method", "nearest_venue_m"]].values.tolist()
     [['area', 1118.033988749895]]
     """
-    _require(wards, ["ward_code", "geometry"], argument="wards")
-    _require(postcodes, ["postcode", "lon", "lat", "ward_code"], argument="postcodes")
-    _require(venues, ["name", "geometry"], argument="venues")
+    require_columns(wards, ["ward_code", "geometry"], argument="wards")
+    require_columns(postcodes, ["postcode", "lon", "lat", "ward_code"], argument="postcodes")
+    require_columns(venues, ["name", "geometry"], argument="venues")
     _require_metres(wards, argument="wards")
     _require_metres(venues, argument="venues")
     _require_radius(radius_m)
@@ -351,8 +343,10 @@ def unreached_priorities(
     >>> unreached_priorities(wards, reach, pd.Series([2.0, 7.5]))["ward_name"].tolist()
     ['B', 'A']
     """
-    _require(wards, ["ward_code", "ward_name", "residents", "residents_65_plus"], argument="wards")
-    _require(reach, ["ward_code", "reached", *_REACH_SHOWN], argument="reach")
+    require_columns(
+        wards, ["ward_code", "ward_name", "residents", "residents_65_plus"], argument="wards"
+    )
+    require_columns(reach, ["ward_code", "reached", *_REACH_SHOWN], argument="reach")
     _aligned(reach, wards)
     if not risk.index.equals(wards.index):
         raise ValueError(
@@ -398,8 +392,8 @@ def reach_totals(wards: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
     >>> reach_totals(wards, reach)["residents"].tolist()
     [100, 200]
     """
-    _require(wards, ["ward_code", "residents", "residents_65_plus"], argument="wards")
-    _require(reach, ["ward_code", "reached"], argument="reach")
+    require_columns(wards, ["ward_code", "residents", "residents_65_plus"], argument="wards")
+    require_columns(reach, ["ward_code", "reached"], argument="reach")
     _aligned(reach, wards)
     status = pd.Series(
         np.where(reach["reached"].astype(bool), "reached", "not reached"), index=wards.index
@@ -437,8 +431,8 @@ def residents_within_reach(wards: pd.DataFrame, reach: pd.DataFrame) -> dict[str
     >>> residents_within_reach(wards, reach)
     {'residents': 150, 'residents_65_plus': 22}
     """
-    _require(wards, ["residents", "residents_65_plus"], argument="wards")
-    _require(reach, ["ward_code", "share_reached"], argument="reach")
+    require_columns(wards, ["residents", "residents_65_plus"], argument="wards")
+    require_columns(reach, ["ward_code", "share_reached"], argument="reach")
     _aligned(reach, wards)
     share = reach["share_reached"].astype(float)
     return {

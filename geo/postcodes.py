@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo._checks import require_columns
 from geo.joins import UnmatchedAreasError
 
 if TYPE_CHECKING:
@@ -53,15 +54,6 @@ _POSTCODE = re.compile(POSTCODE_PATTERN)
 _OUTWARD = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
 
 Method = Literal["lookup", "spatial", "nearest", "unmatched"]
-
-
-def _require(frame: pd.DataFrame, columns: list[str], *, argument: str, hint: str = "") -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{argument} has no column(s) {missing} (found: {list(frame.columns)}); "
-            f"expected {columns}.{hint}"
-        )
 
 
 def _require_unique(values: pd.Series, *, argument: str) -> None:
@@ -114,7 +106,7 @@ def postcode_points(postcodes: pd.DataFrame, *, crs: str | CRS = "EPSG:27700") -
     >>> len(points), points.crs.to_epsg(), points.attrs["no_location"]
     (1, 27700, ['M1 1AA'])
     """
-    _require(postcodes, ["postcode", "lon", "lat"], argument="postcodes")
+    require_columns(postcodes, ["postcode", "lon", "lat"], argument="postcodes")
     lon = pd.to_numeric(postcodes["lon"], errors="raise").astype(float)
     lat = pd.to_numeric(postcodes["lat"], errors="raise").astype(float)
     located = lon.notna() & lat.notna()
@@ -230,17 +222,17 @@ def postcodes_to_wards(
     """
     if unmatched not in ("raise", "report"):
         raise ValueError(f"unmatched={unmatched!r}; expected 'raise' or 'report'.")
-    _require(postcodes, ["postcode"], argument="postcodes")
+    require_columns(postcodes, ["postcode"], argument="postcodes")
     _require_unique(postcodes["postcode"], argument="postcodes")
     if wards is None:
-        _require(
+        require_columns(
             postcodes,
             ["ward_code"],
             argument="postcodes",
             hint=" Without wards the directory's own ward_code is needed; or pass wards.",
         )
     else:
-        _require(wards, ["ward_code", "geometry"], argument="wards")
+        require_columns(wards, ["ward_code", "geometry"], argument="wards")
         if wards.crs is None or not wards.crs.is_projected:
             raise ValueError(
                 f"wards have CRS {wards.crs}; expected a projected CRS in metres such as "
@@ -387,7 +379,7 @@ def find_postcode(query: str, postcodes: pd.DataFrame) -> pd.Series | None:
     >>> find_postcode("M1 1AA", pcs) is None
     True
     """
-    _require(postcodes, ["postcode"], argument="postcodes")
+    require_columns(postcodes, ["postcode"], argument="postcodes")
     wanted = normalise_postcode(query)
     hits = np.flatnonzero(postcodes["postcode"].to_numpy() == wanted)
     if hits.size == 0:
@@ -456,13 +448,13 @@ def postcode_coverage_by_ward(coverage: pd.DataFrame, postcode_wards: pd.DataFra
     1
     """
     key = "postcode_space" if "postcode_space" in coverage.columns else "postcode"
-    _require(
+    require_columns(
         coverage,
         [key, "pct_premises_below_uso", "pct_premises_gigabit"],
         argument="coverage",
         hint=" Read it with ingest.ofcom_fixed.read_fixed_postcode().",
     )
-    _require(
+    require_columns(
         postcode_wards,
         ["postcode", "ward_code"],
         argument="postcode_wards",
