@@ -436,11 +436,10 @@ def _venues(inventory: Inventory, postcode_table: pd.DataFrame, b: _Build) -> pd
                 + "; ".join(f"row {r.row} {r.name!r}: {r.reason}" for r in rejected.itertuples())
             )
         b.used("venues", path, table, len(table))
-        found.append(pd.DataFrame(table).reset_index(drop=True).assign(source_file=path.name))
+        table.attrs = {}  # its "rejected" frame would stop pd.concat comparing attrs
+        found.append(table.reset_index(drop=True).assign(source_file=path.name))
     if not found:
         return pd.DataFrame(columns=[*venues.VENUE_COLUMNS, "source_file"])
-    for frame in found:
-        frame.attrs = {}
     return pd.concat(found, ignore_index=True)
 
 
