@@ -50,17 +50,22 @@ _OFCOM_MOBILE = "Ofcom Connected Nations, mobile coverage by local authority (LA
 _OFCOM_FIXED_LA = "Ofcom Connected Nations, fixed coverage by local authority (LA-level context)"
 _IOD = (
     "The nation's index of multiple deprivation (England: IoD 2019, MHCLG; Wales: WIMD 2019, "
-    "Welsh Government) by LSOA, weighted by Census 2021 residents"
+    "Welsh Government; by LSOA, weighted by Census 2021 residents. Scotland: SIMD 2020v2, "
+    "Scottish Government; by data zone, weighted by the residents SIMD publishes)"
 )
-_CENSUS = "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup"
+_CENSUS = (
+    "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup; Scotland: the "
+    "residents SIMD 2020v2 publishes per data zone (no ages), summed to wards by the Scottish "
+    "Government's data zone lookup"
+)
 
 #: Manifest roles (see :data:`ingest.build.PUBLISHERS`) of the files behind each source.
 SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _OFCOM_FIXED: ("output_areas", "ofcom_fixed_oa"),
     _OFCOM_FIXED_LA: ("ofcom_fixed_la",),
     _OFCOM_MOBILE: ("ofcom_mobile_la",),
-    _IOD: ("iod", "wimd", "lsoa_ward_lookup"),
-    _CENSUS: ("census_age", "lsoa_ward_lookup"),
+    _IOD: ("iod", "wimd", "simd", "lsoa_ward_lookup", "data_zone_ward_lookup"),
+    _CENSUS: ("census_age", "simd", "lsoa_ward_lookup", "data_zone_ward_lookup"),
 }
 
 INDICATORS: dict[str, Indicator] = {
@@ -89,7 +94,7 @@ INDICATORS: dict[str, Indicator] = {
                   _CENSUS),
         Indicator("pct_residents_75_plus", "Residents aged 75 and over", "%", "ward", True,
                   _CENSUS),
-        Indicator("residents", "Usual residents (Census 2021)", "people", "ward", False, _CENSUS),
+        Indicator("residents", "Usual residents", "people", "ward", False, _CENSUS),
         Indicator(
             "pct_residents_most_deprived_decile",
             "Residents in the nation's most deprived 10% of neighbourhoods",

@@ -31,7 +31,18 @@ import pandas as pd
 from rich.console import Console
 
 from geo import indicators, joins, maps, postcodes
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, store, venues, wimd
+from ingest import (
+    census,
+    data_zones,
+    iod,
+    ofcom_fixed,
+    ofcom_mobile,
+    ons_geography,
+    simd,
+    store,
+    venues,
+    wimd,
+)
 from ingest._errors import IngestError
 from ingest._http import sha256_file
 from ingest.discover import Inventory, discover
@@ -53,6 +64,8 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "ofcom_mobile_la": ("Ofcom, Connected Nations", _OFCOM),
     "iod": ("Ministry of Housing, Communities and Local Government", _OGL_PSI),
     "wimd": ("Welsh Government", _OGL_PSI),
+    "simd": ("Scottish Government", _OGL_PSI),
+    "data_zone_ward_lookup": ("Scottish Government, statistics.gov.scot", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
     "postcodes": ("Office for National Statistics, Postcode Directory", _OS),
     "venues": ("the council (outreach venues)", "Supplied by the council"),
@@ -149,6 +162,75 @@ def _lookup(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
     )
 
 
+def _data_zone_lookup(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
+    """Return the data zone -> multi-member ward rows of this Scottish council area."""
+    for path in inventory.get("data_zone_ward_lookup"):
+        lookup = data_zones.read_data_zone_lookup(path)
+        here = lookup[lookup["la_code"] == b.la_code]
+        if here.empty:
+            continue
+        if lookup.attrs["data_zone_vintage"] != simd.DATA_ZONE_VINTAGE:
+            raise IngestError(
+                f"build: {path.name} is a lookup of {lookup.attrs['data_zone_vintage']} data "
+                f"zones; SIMD 2020v2 ranks {simd.DATA_ZONE_VINTAGE} data zones. Download the "
+                f"Data Zone {simd.DATA_ZONE_VINTAGE} lookup from statistics.gov.scot."
+            )
+        b.used("data_zone_ward_lookup", path, lookup, len(here))
+        return here, path
+    raise IngestError(
+        f"build: no data zone to ward lookup covering {b.la_code} among "
+        f"{[p.name for p in inventory.get('data_zone_ward_lookup')] or 'no lookup files'}; "
+        "download the Scottish Government's 'Data Zone Lookup' (DataZone2011lookup_<date>.csv) "
+        "from https://statistics.gov.scot/data/data-zone-lookup."
+    )
+
+
+def _people_scotland(
+    inventory: Inventory, lookup: pd.DataFrame, lookup_path: Path, b: _Build
+) -> pd.DataFrame:
+    """Residents and deprivation by ward from SIMD 2020v2 data zones and the data zone lookup.
+
+    Residents are the population SIMD publishes for each data zone. SIMD carries no ages, so
+    residents 65+ and 75+ are left out (a note says so), never filled.
+    """
+    tables = {path: simd.read_simd(path) for path in inventory.get("simd")}
+    ranks = [(path, table) for path, table in tables.items() if "simd_rank" in table]
+    if len(ranks) != 1:
+        found = [path.name for path, _ in ranks] or "none"
+        raise IngestError(f"build: need exactly one SIMD 2020v2 ranks file; found {found}.")
+    path, table = ranks[0]
+    zone_ward = lookup.set_index("data_zone_code")["ward_code"]
+    here = table[table["data_zone_code"].isin(zone_ward.index)]
+    missing = sorted(set(zone_ward.index) - set(here["data_zone_code"]))
+    if missing:
+        raise IngestError(
+            f"build: {path.name} has no row for {len(missing)} data zone(s) of {b.la_code} "
+            f"({missing[:5]}) named by {lookup_path.name}."
+        )
+    b.used("simd", path, table, len(here))
+    common = {"population_total": "residents", "simd_rank": "imd_rank", "simd_decile": "imd_decile"}
+    nation = _with_deprived_residents(table.rename(columns=common))
+    b.compare(
+        "nation",
+        "Scotland",
+        indicators.area_shares(nation),
+        f"{path.name} ({table.attrs['release']})",
+    )
+    b.note(
+        "Scotland: residents are the population SIMD 2020v2 publishes for each data zone "
+        "(National Records of Scotland small area estimates used by SIMD 2020); the most "
+        "deprived 10% and 20% are Scotland's data zones by SIMD rank. SIMD has no ages, so "
+        "residents 65+ and 75+ are not in this build."
+    )
+    return _people_by_ward(
+        here.rename(columns=common),
+        zone_ward,
+        key="data_zone_code",
+        counts=["residents"],
+        lookup_path=lookup_path,
+    ).rename(columns={"n_areas": "data_zones"})
+
+
 def _resolution_rank(path: Path) -> int:
     name = path.name.lower()
     return next(
@@ -156,14 +238,20 @@ def _resolution_rank(path: Path) -> int:
     )
 
 
-def _wards(inventory: Inventory, codes: set[str], vintage: str, b: _Build) -> gpd.GeoDataFrame:
-    """Return the ward boundaries of ``vintage`` that hold every ward in ``codes``."""
+def _wards(
+    inventory: Inventory, codes: set[str], vintage: str | None, b: _Build
+) -> gpd.GeoDataFrame:
+    """Return the ward boundaries of ``vintage`` (any, when None) holding every ward in ``codes``.
+
+    A lookup that names no ward vintage (Scotland's data zone lookup) is matched by its codes
+    alone: the file must hold every one of them.
+    """
     rejected = []
     for path in sorted(
         inventory.get("wards"), key=lambda p: (_resolution_rank(p), p.stat().st_size)
     ):
         wards = ons_geography.read_wards(path)
-        if wards.attrs.get("ward_vintage") != vintage:
+        if vintage is not None and wards.attrs.get("ward_vintage") != vintage:
             rejected.append(f"{path.name}: wards {wards.attrs.get('ward_vintage')}")
             continue
         here = wards[wards["ward_code"].isin(codes)]
@@ -177,7 +265,8 @@ def _wards(inventory: Inventory, codes: set[str], vintage: str, b: _Build) -> gp
             b.note(f"ward boundaries: chose {path.name}; passed over {rejected}")
         return here
     raise IngestError(
-        f"build: no ward boundary file of {vintage} holds the {len(codes)} wards of {b.la_code} "
+        f"build: no ward boundary file{f' of {vintage}' if vintage else ''} holds the "
+        f"{len(codes)} wards of {b.la_code} "
         f"named by the lookup; candidates: {rejected or 'none'}."
     )
 
@@ -312,33 +401,52 @@ def _people(
         )
     role = "iod" if b.la_code.startswith("E") else "wimd"
     b.used(role, iod_path, deprivation, merged["parent"].nunique())
-    merged["residents_most_deprived_decile"] = merged["residents"].where(
-        merged["imd_decile"] == 1, 0
+    return _people_by_ward(
+        merged,
+        lsoa_ward,
+        key="lsoa_code",
+        counts=["residents", "residents_65_plus", "residents_75_plus"],
+        lookup_path=lookup_path,
+    ).rename(columns={"n_areas": "lsoas"})
+
+
+def _with_deprived_residents(areas: pd.DataFrame) -> pd.DataFrame:
+    """Add the residents of small areas in the nation's most deprived 10% and 20% (people)."""
+    return areas.assign(
+        residents_most_deprived_decile=areas["residents"].where(areas["imd_decile"] == 1, 0),
+        residents_most_deprived_quintile=areas["residents"].where(areas["imd_decile"] <= 2, 0),
     )
-    merged["residents_most_deprived_quintile"] = merged["residents"].where(
-        merged["imd_decile"] <= 2, 0
-    )
+
+
+def _people_by_ward(
+    areas: pd.DataFrame, area_ward: pd.Series, *, key: str, counts: list[str], lookup_path: Path
+) -> pd.DataFrame:
+    """Sum small-area residents to wards and average the deprivation ranks by population.
+
+    ``areas`` holds one row per small area (LSOA or data zone) with ``counts``, the nation's
+    ``imd_decile`` (1 = most deprived 10% of the nation's small areas) and ``imd_rank``,
+    ``income_rank``, ``health_rank``; ``area_ward`` maps ``key`` to ward codes.
+    """
+    areas = _with_deprived_residents(areas)
     with _about(lookup_path):
-        counts = joins.sum_to_wards(
-            merged,
-            lsoa_ward,
-            key="lsoa_code",
+        summed = joins.sum_to_wards(
+            areas,
+            area_ward,
+            key=key,
             columns=[
-                "residents",
-                "residents_65_plus",
-                "residents_75_plus",
+                *counts,
                 "residents_most_deprived_decile",
                 "residents_most_deprived_quintile",
             ],
-        ).rename(columns={"n_areas": "lsoas"})
+        )
         ranks = joins.population_weighted_to_wards(
-            merged,
-            lsoa_ward,
-            key="lsoa_code",
+            areas,
+            area_ward,
+            key=key,
             weight="residents",
             values=["imd_rank", "income_rank", "health_rank"],
         ).rename(columns=lambda c: c.replace("_rank", "_average_rank"))
-    return pd.concat([counts, indicators.population_indicators(counts), ranks], axis=1)
+    return pd.concat([summed, indicators.population_indicators(summed), ranks], axis=1)
 
 
 def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
@@ -527,21 +635,26 @@ def build_place(
     Path
         The written place folder.
     """
-    if not la_code.startswith(("E", "W")):
+    if la_code.startswith("N"):
         raise IngestError(
-            f"build: {la_code} is not an English or Welsh authority. Scottish data zones (SIMD "
-            "2020v2, read by ingest.simd) need a data zone to multi-member ward lookup, and "
-            "Northern Ireland's NIMDM super output areas need their own lookup; neither is "
-            "joined to wards yet."
+            f"build: {la_code} is a Northern Ireland district. Its deprivation measure (NIMDM "
+            "2017, by super output area) and the super output area to ward lookup are not read "
+            "yet."
         )
     b = _Build(la_code, Console(quiet=not verbose, stderr=True))
     inventory = discover(folder)
-    lookup, lookup_path = _lookup(inventory, b)
-    vintage = lookup.attrs["vintages"]["ward"]
-    wards = _wards(inventory, set(lookup["ward_code"]), vintage, b)
+    if la_code.startswith("S"):
+        lookup, lookup_path = _data_zone_lookup(inventory, b)
+        wards = _wards(inventory, set(lookup["ward_code"]), None, b)
+        people = _people_scotland(inventory, lookup, lookup_path, b)
+    else:
+        lookup, lookup_path = _lookup(inventory, b)
+        wards = _wards(inventory, set(lookup["ward_code"]), lookup.attrs["vintages"]["ward"], b)
+        people = _people(inventory, lookup, lookup_path, b)
+    vintage = wards.attrs["ward_vintage"]
     b.console.log(f"{len(wards)} wards of {la_code} ({vintage} boundaries)")
 
-    parts = [_people(inventory, lookup, lookup_path, b)]
+    parts = [people]
     fixed, ward_fixed = _fixed_by_ward(inventory, wards, b)
     if fixed is not None:
         parts += [fixed, indicators.fixed_broadband_indicators(fixed)]

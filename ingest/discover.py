@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, simd, venues, wimd
+from ingest import census, data_zones, iod, ofcom_fixed, ofcom_mobile, simd, venues, wimd
 
 #: Roles a file can play in a build.
 ROLES = (
@@ -27,6 +27,7 @@ ROLES = (
     "output_areas",
     "lsoas",
     "lsoa_ward_lookup",
+    "data_zone_ward_lookup",
     "oa_lsoa_lookup",
     "ward_la_lookup",
     "ofcom_fixed_oa",
@@ -96,6 +97,8 @@ def _lookup_role(headers: Iterable[str]) -> str | None:
     has = lambda pattern: any(re.fullmatch(pattern, h) for h in names)  # noqa: E731
     if has(r"lsoa\d\dcd") and has(r"wd\d\dcd"):
         return "lsoa_ward_lookup"
+    if "mmward_code" in names and names & {h.lower() for h in data_zones.DATA_ZONE_HEADERS}:
+        return "data_zone_ward_lookup"
     if {"postcode", "ward_code", "lsoa_code"} <= names or {"pcds", "osward"} <= names:
         return "postcodes"
     if has(r"oa\d\dcd") and has(r"lsoa\d\dcd"):

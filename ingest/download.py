@@ -127,6 +127,7 @@ PUBLISHER_BASES: dict[str, str] = {
     "ofcom": "https://www.ofcom.org.uk",
     "gov_uk_assets": "https://assets.publishing.service.gov.uk",
     "nomis": "https://www.nomisweb.co.uk",
+    "statistics_gov_scot": "https://statistics.gov.scot",
 }
 
 Kind = Literal["file", "zip", "arcgis_features", "arcgis_table", "nomis_csv"]
@@ -175,6 +176,9 @@ class Source:
         Fetched unless asked otherwise; False: only when its group is named in ``releases``.
     when : (str, str), optional
         ``(group, release)`` this source is needed with (the LSOA 2011 files serve IoD 2019).
+    nations : str
+        First letters of the nations' area codes it serves (``"E"`` England, ``"W"`` Wales,
+        ``"S"`` Scotland): Scotland has data zones and SIMD instead of LSOAs, census and IoD.
     notes : str
         Anything the user should know.
     """
@@ -197,6 +201,7 @@ class Source:
     params: tuple[tuple[str, str], ...] = ()
     default: bool = True
     when: tuple[str, str] | None = None
+    nations: str = "EW"
     notes: str = ""
 
     def url(self, base_urls: Mapping[str, str] | None = None) -> str:
@@ -272,6 +277,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="wards",
+        nations="EWS",
         release="December 2024",
         title="Wards (December 2024) Boundaries UK BGC",
         publisher=_ONS_PORTAL,
@@ -378,6 +384,7 @@ CATALOGUE: tuple[Source, ...] = (
     # --- Ofcom Connected Nations ------------------------------------------------------------
     Source(
         group="ofcom_fixed",
+        nations="EWS",
         release="202601",
         title=(
             "Connected Nations update Spring 2026: fixed broadband coverage and full fibre "
@@ -409,6 +416,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="ofcom_fixed",
+        nations="EWS",
         release="202507",
         title="Connected Nations 2025: fixed broadband coverage (data as at July 2025)",
         publisher="Ofcom, Connected Nations",
@@ -432,6 +440,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="ofcom_mobile",
+        nations="EWS",
         release="202601",
         title="Connected Nations update Spring 2026: mobile coverage (data as at January 2026)",
         publisher="Ofcom, Connected Nations",
@@ -452,6 +461,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="ofcom_mobile",
+        nations="EWS",
         release="202507",
         title="Connected Nations 2025: mobile coverage (data as at July 2025)",
         publisher="Ofcom, Connected Nations",
@@ -471,6 +481,7 @@ CATALOGUE: tuple[Source, ...] = (
     # --- MHCLG English Indices of Deprivation ----------------------------------------------
     Source(
         group="iod",
+        nations="E",
         release="2019",
         title="English indices of deprivation 2019, File 2: domains of deprivation",
         publisher="Ministry of Housing, Communities and Local Government",
@@ -490,6 +501,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="iod",
+        nations="E",
         release="2025",
         title="English indices of deprivation 2025, File 2: domains of deprivation (corrected v2)",
         publisher="Ministry of Housing, Communities and Local Government",
@@ -506,6 +518,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="iod_all",
+        nations="E",
         release="2019",
         title=(
             "English indices of deprivation 2019, File 7: all ranks, scores, deciles and "
@@ -534,6 +547,7 @@ CATALOGUE: tuple[Source, ...] = (
     ),
     Source(
         group="iod_all",
+        nations="E",
         release="2025",
         title=(
             "English indices of deprivation 2025, File 7: all ranks, scores, deciles and "
@@ -553,6 +567,70 @@ CATALOGUE: tuple[Source, ...] = (
         confirmed=True,
         evidence="address in two independent public projects",
         default=False,
+    ),
+    # --- Welsh and Scottish deprivation; Scottish data zones ------------------------------
+    Source(
+        group="wimd",
+        nations="W",
+        release="2019",
+        title="Welsh Index of Multiple Deprivation 2019: index and domain scores by small area",
+        publisher="Welsh Government",
+        kind="file",
+        base="gov_uk_assets",
+        path=None,
+        files=(("wimd", "wimd-2019-index-and-domain-scores.csv"),),
+        landing_page="https://www.gov.wales/welsh-index-multiple-deprivation-full-index-update-ranks-2019",
+        licence=OGL,
+        attribution=_MHCLG,
+        confirmed=False,
+        evidence=(
+            "the Welsh Government publishes the scores as an ODS workbook; no CSV address was "
+            "found in public material. Save its data sheet as CSV under the file name given."
+        ),
+        notes="ingest.wimd reads the CSV layout in ../shared/data (first header 'lsoa').",
+    ),
+    Source(
+        group="simd",
+        nations="S",
+        release="2020v2",
+        title="Scottish Index of Multiple Deprivation 2020v2: ranks",
+        publisher="Scottish Government",
+        kind="file",
+        base="statistics_gov_scot",
+        path=None,
+        files=(("simd", "SIMD+2020v2+-+ranks.csv"),),
+        landing_page="https://www.gov.scot/collections/scottish-index-of-multiple-deprivation-2020/",
+        licence=OGL,
+        attribution=_MHCLG,
+        confirmed=False,
+        evidence=(
+            "the Scottish Government publishes 'SIMD 2020v2 - ranks' as an Excel workbook; no "
+            "CSV address was found in public material. Save its ranks sheet as CSV under the "
+            "file name given."
+        ),
+    ),
+    Source(
+        group="data_zone_lookup",
+        nations="S",
+        release="2024-12-16",
+        title="Data Zone Lookup (2011 data zones to multi-member wards and council areas)",
+        publisher="Scottish Government, statistics.gov.scot",
+        kind="file",
+        base="statistics_gov_scot",
+        path=(
+            "/downloads/file?id=50d30936-6de2-4ae0-a131-c2105aa74647%2F"
+            "DataZone2011lookup_2024-12-16.csv"
+        ),
+        files=(("data_zone_ward_lookup", "DataZone2011lookup_2024-12-16.csv"),),
+        landing_page="https://statistics.gov.scot/data/data-zone-lookup",
+        licence=OGL,
+        attribution=_MHCLG,
+        confirmed=True,
+        evidence=(
+            "address in public code that downloads it; its file name and the columns "
+            "DZ2011_Code, MMWard_Code, MMWard_Name, LA_Code, LA_Name in several public scripts"
+        ),
+        notes="Every Scottish data zone: the build keeps the council area's.",
     ),
     # --- Census 2021 (Nomis) ------------------------------------------------------------------
     Source(
@@ -621,6 +699,9 @@ DEFAULT_RELEASES: dict[str, str] = {
     "ofcom_fixed": "202601",
     "ofcom_mobile": "202601",
     "iod": "2019",
+    "wimd": "2019",
+    "simd": "2020v2",
+    "data_zone_lookup": "2024-12-16",
     "census_age": "TS007",
 }
 
@@ -650,7 +731,7 @@ LA_NAMES = Source(
 # --------------------------------------------------------------------------------------------
 
 
-def select_sources(releases: Mapping[str, str] | None = None) -> list[Source]:
+def select_sources(releases: Mapping[str, str] | None = None, *, nation: str = "E") -> list[Source]:
     """Return the catalogue entries to fetch, in dependency order.
 
     Parameters
@@ -658,6 +739,8 @@ def select_sources(releases: Mapping[str, str] | None = None) -> list[Source]:
     releases : mapping of str to str, optional
         Group -> release, overriding :data:`DEFAULT_RELEASES` (e.g. ``{"ofcom_fixed":
         "202507", "iod": "2025"}``); naming an optional group (``"iod_all"``) adds it.
+    nation : {"E", "W", "S"}, default "E"
+        First letter of the local authority's code: only sources serving that nation.
 
     Returns
     -------
@@ -687,7 +770,7 @@ def select_sources(releases: Mapping[str, str] | None = None) -> list[Source]:
     chosen = {**DEFAULT_RELEASES, **asked}
     selected = []
     for source in CATALOGUE:
-        if chosen.get(source.group) != source.release:
+        if chosen.get(source.group) != source.release or nation not in source.nations:
             continue
         if not source.default and source.group not in asked:
             continue
@@ -758,7 +841,7 @@ def download_sources(
     """
     la_code = _check_la_code(la_code)
     dest = Path(dest)
-    sources = select_sources(releases)
+    sources = select_sources(releases, nation=la_code[0])
     if only is not None:
         wanted = set(only)
         unknown = wanted - {s.group for s in CATALOGUE}
@@ -924,7 +1007,7 @@ class _Run:
         if not records:
             raise IngestError(
                 f"download: {source.title} returned nothing for {described} ({url}); is "
-                f"{self.la_code} a current local authority code in England or Wales?"
+                f"{self.la_code} a current local authority code in England, Wales or Scotland?"
             )
         if asked is not None:
             got = {_code_of(r, source.filter_field, geometry=geometry) for r in records}

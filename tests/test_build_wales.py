@@ -12,7 +12,6 @@ import pytest
 from shapely import box
 
 from ingest import build, census, ofcom_fixed, store, wimd
-from ingest._errors import IngestError
 
 TORFAEN = "W06000020"
 
@@ -80,7 +79,3 @@ def test_wales_uses_wimd_and_conserves_residents(torfaen, shared_data):
     assert any("no Ofcom mobile file" in n for n in manifest["notes"])
     json.dumps(manifest)  # the manifest stays plain JSON
 
-
-def test_scotland_is_refused_with_the_reason(shared_data, tmp_path):
-    with pytest.raises(IngestError, match="data zone to multi-member ward lookup"):
-        build.build_place("S12000033", shared_data, store_dir=tmp_path / "store", verbose=False)

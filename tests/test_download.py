@@ -753,6 +753,21 @@ def test_iod_2025_needs_no_2011_lsoas_and_file_7_is_opt_in() -> None:
 
 
 @pytest.mark.parametrize(
+    ("nation", "has", "lacks"),
+    [
+        ("E", {"iod", "census_age", "lsoa_ward_lookup"}, {"wimd", "simd", "data_zone_lookup"}),
+        ("W", {"wimd", "census_age", "lsoa_ward_lookup", "lsoas_2011"}, {"iod", "simd"}),
+        ("S", {"simd", "data_zone_lookup", "wards"}, {"iod", "census_age", "lsoa_ward_lookup"}),
+    ],
+)
+def test_each_nation_gets_its_own_sources(nation: str, has: set, lacks: set) -> None:
+    groups = {s.group for s in dl.select_sources(nation=nation)}
+    assert has <= groups
+    assert not lacks & groups
+    assert {"ofcom_fixed", "ofcom_mobile", "wards"} <= groups
+
+
+@pytest.mark.parametrize(
     ("releases", "match"),
     [
         ({"ofcom": "202601"}, "unknown source group 'ofcom'"),
