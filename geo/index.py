@@ -545,7 +545,7 @@ class PeopleReached:
     wards : int
         Number of priority wards.
     residents : int or None
-        Usual residents (Census 2021).
+        Usual residents (Census 2021; in Scotland, the population SIMD publishes).
     residents_65_plus : int or None
         Residents aged 65 and over (Census 2021).
     premises_below_uso : int or None
