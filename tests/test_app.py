@@ -193,9 +193,24 @@ def test_ten_sessions_at_once_keep_their_own_view_and_never_write_the_store(
     demo_store, monkeypatch
 ):
     import hashlib
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
     monkeypatch.setenv("DIM_STORE", str(demo_store))
+    # A Streamlit server compiles app.py under its one ScriptCache lock; each AppTest has a
+    # cache of its own, and CPython 3.11.7's compiler fails when two threads compile at once
+    # ("AST constructor recursion depth mismatch", CPython issue 106905). Share one lock
+    # between the sessions, as a server's sessions do.
+    shared_lock = threading.Lock()
+    own_init = ScriptCache.__init__
+
+    def one_lock(cache: ScriptCache) -> None:
+        own_init(cache)
+        cache._lock = shared_lock
+
+    monkeypatch.setattr(ScriptCache, "__init__", one_lock)
     place = demo_store / demo.DEMO_LA_CODE
 
     def digest() -> dict[str, str]:
