@@ -20,6 +20,7 @@ from ingest import download as dl
 from ingest import settings
 from ingest._errors import IngestError
 from ingest._http import DownloadError, sha256_file
+from ingest.data_zones import read_data_zone_lookup
 from ingest.ons_geography import read_lookup
 
 LA = "E08000009"
@@ -711,6 +712,34 @@ def test_an_unconfirmed_release_ends_with_the_page_to_check(
     assert "no confirmed address" in str(info.value)
     assert "Census 2021 - Population.csv" in str(info.value)
     assert server.count() == 0
+
+
+def test_a_scottish_council_gets_the_data_zone_lookup_and_is_told_to_save_simd(
+    server: ApiServer, tmp_path: Path
+) -> None:
+    lookup = (
+        b"DZ2011_Code,DZ2011_Name,MMWard_Code,MMWard_Name,LA_Code,LA_Name\r\n"
+        b"S01006506,Culter - 01,S13002846,Lower Deeside,S12000033,Aberdeen City\r\n"
+    )
+    server.route("/scot" + path_of("data_zone_lookup"), lookup)
+    dest = tmp_path / "aberdeen"
+    with pytest.raises(DownloadError) as info:
+        dl.download_sources(
+            "S12000033",
+            dest,
+            base_urls={"statistics_gov_scot": server.url("/scot")},
+            only=["data_zone_lookup", "simd"],
+            verbose=False,
+        )
+    saved = dest / "DataZone2011lookup_2024-12-16.csv"
+    assert saved.read_bytes() == lookup
+    assert read_data_zone_lookup(saved)["ward_code"].tolist() == ["S13002846"]
+    message = str(info.value)
+    assert "scottish-index-of-multiple-deprivation-2020" in message
+    assert "SIMD+2020v2+-+ranks.csv" in message
+    recorded = manifest_of(dest)["files"]
+    assert list(recorded) == [saved.name]
+    assert recorded[saved.name]["sha256"] == sha256_file(saved)
 
 
 def test_only_needs_its_prerequisites_in_the_folder(publishers: dict, tmp_path: Path) -> None:
