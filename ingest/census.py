@@ -158,9 +158,9 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
         RM121: title not an RM121 age table; sex, units or population other than all persons
         / all usual residents; no header row or a geography other than LSOA 2021; unknown
         columns; area rows after the blank line that ends the data; a malformed area field.
-        TS007: unknown columns; an LSOA and age on two rows; an LSOA missing the total or an
-        age from 65. Both: a malformed code, a code on two rows, a count that is not a whole
-        number, older residents exceeding the total.
+        TS007 (columns found by name, in any order): unknown columns; no rows; an LSOA and age
+        on two rows; an LSOA missing the total or an age from 65. Both: a malformed code, a code
+        on two rows, a count that is not a whole number, older residents exceeding the total.
 
     Examples
     --------
@@ -169,7 +169,8 @@ def read_census_age(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     text = read_text(path, source=SOURCE)
-    if text.lstrip('"').startswith("GEOGRAPHY_CODE"):
+    first_line = next(csv.reader([text.split("\n", 1)[0]]), [])
+    if API_RELEASE.headers & {field.strip() for field in first_line}:  # any column order
         out, release, downloaded_on = _read_api(text, path), API_RELEASE, None
     else:
         out, release, downloaded_on = _read_download(text, path)
@@ -202,6 +203,10 @@ def _read_api(text: str, path: Path) -> pd.DataFrame:
     raw = read_csv_text(text, path=path, source=SOURCE)
     match_release(raw.columns, [API_RELEASE], path=path, source=SOURCE)
     frame = apply_release(raw, API_RELEASE)
+    if frame.empty:
+        raise IngestError(f"{SOURCE}: {path.name} has a header but no rows.")
+    for column in ("lsoa_code", "lsoa_name"):
+        frame[column] = frame[column].str.strip()
     bad = ~frame["lsoa_code"].str.fullmatch(_LSOA_CODE)
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])

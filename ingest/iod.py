@@ -332,9 +332,9 @@ def read_iod(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     IngestError
-        Unknown header set, LSOA or LA code of the wrong shape, a code on two rows, a rank that
-        is not a whole number in 1..N, a decile outside 1..10 or at odds with its rank, or a
-        population that is not a whole number.
+        Unknown header set, no data rows, LSOA or LA code of the wrong shape, a code on two
+        rows, a rank that is not a whole number in 1..N, a decile outside 1..10 or at odds with
+        its rank, or a population that is not a whole number.
 
     Examples
     --------
@@ -343,6 +343,8 @@ def read_iod(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     raw, release, where = _read_any(path)
+    if raw.empty:
+        raise IngestError(f"{SOURCE}: {where.name} has a header but no rows.")
     edition = _EDITIONS[release.name.split()[0]]
     frame = apply_release(raw, release)
     publisher = {name: header for header, name in release.columns.items() if name is not None}

@@ -48,6 +48,7 @@ from ingest._tables import (
     require_unique,
     to_number,
 )
+from ingest.ofcom_fixed import LA_CODE_PATTERN
 
 SOURCE = "ofcom_mobile"
 
@@ -190,8 +191,9 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     IngestError
-        Unknown or renamed header, a non-numeric or out-of-range cell, a repeated LA code, or a
-        family whose shares do not add up to 100 ± 0.1.
+        Unknown or renamed header, a code that is not a local authority's (an LSOA or ward code
+        is refused), a non-numeric or out-of-range cell, a repeated LA code, or a family whose
+        shares do not add up to 100 ± 0.1.
 
     Example
     -------
@@ -210,13 +212,14 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
 
     frame["la_code"] = frame["la_code"].str.strip()
     frame["la_name"] = frame["la_name"].str.strip()
-    bad_code = ~frame["la_code"].str.fullmatch(r"[ENSW]\d{8}")
+    bad_code = ~frame["la_code"].str.fullmatch(LA_CODE_PATTERN)
     if bad_code.any():
         position = int(np.flatnonzero(bad_code.to_numpy())[0])
         raise IngestError(
             f"{SOURCE}: {path.name}, column 'laua', line {frame.attrs['first_line'] + position}: "
             f"found {frame['la_code'].iloc[position]!r}; expected a 9-character ONS local "
-            "authority code such as 'E08000009'."
+            "authority code such as 'E08000009' (E06, E07, E08, E09, W06, S12 or N09, then 6 "
+            "digits)."
         )
     require_unique(frame, "la_code", path=path, source=SOURCE)
 
