@@ -12,6 +12,10 @@ from __future__ import annotations
 USO_DOWNLOAD_MBIT = 10
 USO_UPLOAD_MBIT = 1
 
+#: Kilobits per second in one Mbit/s (SI prefixes: 1 kbit = 1,000 bits). Ookla's open data tiles
+#: give speeds in kbps (``avg_d_kbps``), so 10 Mbit/s is 10,000 kbps there.
+KBPS_PER_MBIT = 1000
+
 #: Superfast broadband: at least 30 Mbit/s download. Source: Ofcom Connected Nations
 #: methodology ("SFBB"), matching the UK Government's superfast definition (BDUK).
 SUPERFAST_MBIT = 30
