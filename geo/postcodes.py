@@ -57,6 +57,8 @@ Method = Literal["lookup", "spatial", "nearest", "unmatched"]
 
 
 def _require_unique(values: pd.Series, *, argument: str) -> None:
+    if values.is_unique:
+        return
     repeated = values[values.duplicated()].unique().tolist()
     if repeated:
         raise ValueError(
@@ -254,7 +256,7 @@ def postcodes_to_wards(
         else pd.Series(pd.NA, index=postcodes.index, dtype="string")
     )
     known = set(wards["ward_code"]) if wards is not None else None
-    foreign = sorted(set(directory.dropna()) - known) if known is not None else []
+    foreign = sorted(set(directory.dropna().unique()) - known) if known is not None else []
     lookup = directory.notna() if known is None else directory.isin(known).fillna(False)
     lookup = lookup.astype(bool)
     out.loc[lookup, "ward_code"] = directory[lookup].astype(object)

@@ -5,7 +5,10 @@ functions so that all of them treat encodings, headers and numbers the same way:
 
 - text is decoded as UTF-8 (a BOM is dropped) and, failing that, as Windows-1252, the encoding
   of files saved by Excel on a council PC;
-- every cell is read as text first, so that nothing is guessed by a CSV sniffer;
+- every cell is read as text first, so that nothing is guessed by a CSV sniffer; pyarrow's
+  threaded reader parses a file where it reads it exactly as pandas' parser does (cells of
+  plain text, quoted or not), and pandas' parser every other file (a quote inside a cell, rows
+  of different lengths), so both give the same frame and the same errors;
 - headers are matched *by name* against an explicit map for each known release, and an unknown
   header is an error, never a silent drop;
 - numbers are converted column by column, and a bad cell is reported with file, column, line
@@ -14,6 +17,7 @@ functions so that all of them treat encodings, headers and numbers the same way:
 
 from __future__ import annotations
 
+import codecs
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv
 
 from ingest._errors import IngestError
 
@@ -76,11 +81,21 @@ def read_text(path: Path, *, source: str) -> str:
         Missing or empty file, or bytes that are neither UTF-8 nor Windows-1252.
     """
     path = Path(path)
+    return _decode(_read_bytes(path, source=source), path=path, source=source)
+
+
+def _read_bytes(path: Path, *, source: str) -> bytes:
+    """Return the bytes of ``path``; a missing file or one of only white space is an error."""
     if not path.is_file():
         raise IngestError(f"{source}: file not found: {path}")
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():  # what ``not raw.strip()`` means, without copying the file
         raise IngestError(f"{source}: {path.name} is empty; expected a CSV with a header row.")
+    return raw
+
+
+def _decode(raw: bytes, *, path: Path, source: str) -> str:
+    """Text of ``raw`` as :func:`read_text` returns it."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -92,7 +107,43 @@ def read_text(path: Path, *, source: str) -> str:
                 f"{raw[exc.start]:#04x} at offset {exc.start}); is it a spreadsheet or a "
                 "compressed file? Save it as CSV."
             ) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_csv_file(path: str | Path, *, source: str) -> pd.DataFrame:
+    """Read a CSV file into a frame of strings: ``read_csv_text(read_text(path))``, faster.
+
+    A file of UTF-8 with LF line ends and no BOM (as most publishers write them) is parsed
+    from its bytes, without decoding it to text and encoding it again; any other file
+    (Windows-1252, CR line ends, a BOM) is decoded by :func:`read_text` first.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to read.
+    source : str
+        Source module name, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_csv_text`.
+
+    Raises
+    ------
+    IngestError
+        As :func:`read_text` and :func:`read_csv_text`.
+    """
+    path = Path(path)
+    raw = _read_bytes(path, source=source)
+    frame = None if b"\r" in raw else _parse_with_pyarrow(raw)
+    if frame is not None:
+        return _with_header(frame, path=path, source=source, skiprows=0)
+    text = _decode(raw, path=path, source=source)
+    del raw  # the text stands for it from here
+    return read_csv_text(text, path=path, source=source)
 
 
 def read_csv_text(
@@ -119,8 +170,99 @@ def read_csv_text(
         All cells as ``str``; empty cells are ``""``. ``attrs["first_line"]`` is the 1-based file
         line number of the first data row, so messages can point at a line.
     """
+    frame = _parse_text_with_pyarrow(text) if skiprows == 0 and nrows is None else None
+    if frame is None:
+        frame = _parse_with_pandas(text, path=path, source=source, skiprows=skiprows, nrows=nrows)
+    return _with_header(frame, path=path, source=source, skiprows=skiprows)
+
+
+def _with_header(frame: pd.DataFrame, *, path: Path, source: str, skiprows: int) -> pd.DataFrame:
+    """Make row 0 of a parsed frame its header (stripped, each name once); set first_line."""
+    header = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise IngestError(
+            f"{source}: {Path(path).name} repeats the column(s) {duplicated}; each header must "
+            "appear once."
+        )
+    frame.attrs["first_line"] = skiprows + 2
+    return frame
+
+
+#: The dtype ``pandas.read_csv(dtype=str)`` gives text columns in the installed pandas
+#: (pyarrow-backed ``str`` from pandas 3, ``object`` before).
+_TEXT_DTYPE = pd.Series(dtype=str).dtype
+
+
+def _parse_text_with_pyarrow(text: str) -> pd.DataFrame | None:
+    """:func:`_parse_with_pyarrow` of ``text`` encoded as UTF-8 (None if it cannot be)."""
     try:
-        frame = pd.read_csv(
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no file decodes to one
+        return None
+    return _parse_with_pyarrow(data)
+
+
+def _parse_with_pyarrow(data: bytes) -> pd.DataFrame | None:
+    """Parse UTF-8 CSV ``data`` as :func:`_parse_with_pandas` parses its text, in threads.
+
+    Both read a blank line as a row of empty cells. Returns None, for the pandas parser to
+    decide, where the two could differ: a row whose number of cells differs from the first
+    row's, a blank first line, a leading BOM, bytes that are not UTF-8, a quote inside a cell
+    or an odd number of quotes. So only quotes that open and close whole cells (``"Kingston
+    upon Hull, City of"``, ``"1,296"``) are left to pyarrow: each cell takes two, and a cell
+    left open at the end, which pandas refuses, takes one. Every cell is typed text, so
+    nothing is inferred; a column that pyarrow would still infer (a header spanning lines)
+    sends the file to pandas too.
+    """
+    if data[:1] in (b"", b"\n", b"\r") or data.startswith(codecs.BOM_UTF8):
+        return None
+    end = data.find(b"\n")
+    width = data.count(b",", 0, end if end >= 0 else len(data)) + 1  # >= the header's cells
+    try:
+        table = pyarrow.csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pyarrow.csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pyarrow.csv.ParseOptions(
+                newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pyarrow.csv.ConvertOptions(
+                column_types={f"f{i}": pa.large_string() for i in range(width)},
+                strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # rows of different lengths, bytes that are not UTF-8
+        return None
+    if not all(pa.types.is_large_string(field.type) for field in table.schema):
+        return None
+    quotes = data.count(b'"')
+    if quotes and (
+        quotes % 2  # a quoted cell left open at the end: pandas refuses the file
+        or any(_has_quote(column) for column in table.columns)
+    ):
+        return None  # quotes inside cells, escaped or stray: the parsers may differ
+    if pd.api.types.is_object_dtype(_TEXT_DTYPE):
+        return table.to_pandas()
+    return table.to_pandas(types_mapper=lambda _: _TEXT_DTYPE)
+
+
+def _has_quote(column: pa.ChunkedArray) -> bool:
+    """Whether a cell of a text column holds a double quote (its UTF-8 bytes are searched)."""
+    return any(
+        b'"' in memoryview(data).tobytes()
+        for data in (chunk.buffers()[2] for chunk in column.chunks)
+        if data is not None
+    )
+
+
+def _parse_with_pandas(
+    text: str, *, path: Path, source: str, skiprows: int, nrows: int | None
+) -> pd.DataFrame:
+    """Parse ``text`` with the header row as row 0, every cell a string, blank lines kept."""
+    try:
+        return pd.read_csv(
             io.StringIO(text),
             dtype=str,
             header=None,
@@ -134,17 +276,6 @@ def read_csv_text(
         raise IngestError(f"{source}: {Path(path).name} is not a well-formed CSV: {exc}") from exc
     except pd.errors.EmptyDataError as exc:
         raise IngestError(f"{source}: {Path(path).name} has no header row.") from exc
-    header = [str(c).strip() for c in frame.iloc[0]]
-    frame = frame.iloc[1:].reset_index(drop=True)
-    frame.columns = header
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise IngestError(
-            f"{source}: {Path(path).name} repeats the column(s) {duplicated}; each header must "
-            "appear once."
-        )
-    frame.attrs["first_line"] = skiprows + 2
-    return frame
 
 
 def match_release(
@@ -211,18 +342,18 @@ def apply_release(frame: pd.DataFrame, release: Release) -> pd.DataFrame:
     return out
 
 
-def _parse_numbers(cells: pd.Series) -> pd.Series:
-    """Parse text cells (None = blank) as floats; a cell that is not a number becomes NaN.
+def _parse_numbers(cells: pd.Series) -> np.ndarray:
+    """Parse text cells (missing = blank) as floats; a cell that is not a number becomes NaN.
 
-    pyarrow parses a clean column about ten times faster than ``pandas.to_numeric``; a column
-    with any unparsable cell takes the slower path, which marks each such cell NaN.
+    pyarrow parses a clean column about ten times faster than ``pandas.to_numeric``, straight
+    from the text's Arrow buffers; a column with any unparsable cell takes the slower path,
+    which marks each such cell NaN.
     """
     try:
-        text = pa.array(cells, type=pa.string(), from_pandas=True)
-        parsed = pc.cast(text, pa.float64())
+        parsed = pc.cast(pa.array(cells, from_pandas=True), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(cells, errors="coerce").astype(float)
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=cells.index, dtype=float)
+        return pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return parsed.to_numpy(zero_copy_only=False)
 
 
 def to_number(
@@ -267,28 +398,30 @@ def to_number(
     shown = header or column
     raw = frame[column].astype(str)
     values = _parse_numbers(raw)  # most columns are plain numbers: no cleaning needed
-    is_blank = pd.Series(False, index=frame.index)
-    if values.isna().any():  # blanks, spaces, thousands separators, a trailing %
+    is_blank = np.zeros(len(raw), dtype=bool)
+    if np.isnan(values).any():  # blanks, spaces, thousands separators, a trailing %
         raw = raw.str.strip()
         cleaned = raw.str.replace(",", "", regex=False)
         if kind == "percent":
             cleaned = cleaned.str.removesuffix("%")
-        is_blank = cleaned == ""
-        values = _parse_numbers(cleaned.where(~is_blank, None))
-    bad = (~is_blank) & (values.isna() | ~np.isfinite(values.fillna(0.0)))
+        blank_cells = cleaned == ""
+        is_blank = blank_cells.to_numpy(dtype=bool)
+        values = _parse_numbers(cleaned.where(~blank_cells, None))
     expected = {
         "count": "a whole number of 0 or more",
         "percent": "a percentage between 0 and 100",
         "float": "a number",
     }[kind]
-    if kind == "count":
-        bad |= (~is_blank) & ((values < 0) | (values % 1 != 0))
-    elif kind == "percent":
-        bad |= (~is_blank) & ((values < 0) | (values > 100))
+    with np.errstate(invalid="ignore"):  # NaN cells are blanks or already bad
+        bad = ~is_blank & ~np.isfinite(values)
+        if kind == "count":
+            bad |= ~is_blank & ((values < 0) | (values % 1 != 0))
+        elif kind == "percent":
+            bad |= ~is_blank & ((values < 0) | (values > 100))
     if blank == "error":
         bad |= is_blank
     if bad.any():
-        position = int(np.flatnonzero(bad.to_numpy())[0])
+        position = int(np.flatnonzero(bad)[0])
         line = frame.attrs.get("first_line", 2) + position
         raise IngestError(
             f"{source}: {Path(path).name}, column {shown!r}, line {line}: found "
@@ -297,10 +430,11 @@ def to_number(
             + f". {int(bad.sum())} cell(s) in this column are bad."
         )
     if blank == "zero":
-        values = values.fillna(0.0)
-    if kind == "count" and not values.isna().any():
-        return values.astype("int64")
-    return values
+        values = np.where(np.isnan(values), 0.0, values)
+    numbers = pd.Series(values, index=frame.index)
+    if kind == "count" and not np.isnan(values).any():
+        return numbers.astype("int64")
+    return numbers
 
 
 def require_unique(frame: pd.DataFrame, column: str, *, path: Path, source: str) -> None:
@@ -317,6 +451,8 @@ def require_unique(frame: pd.DataFrame, column: str, *, path: Path, source: str)
     source : str
         Source module name, for messages.
     """
+    if frame[column].is_unique:  # one hash pass; finding the repeats takes two
+        return
     dupes = frame[column][frame[column].duplicated()]
     if not dupes.empty:
         raise IngestError(
@@ -389,7 +525,7 @@ def read_release_csv(
         The table with canonical column names (text cells), its release, and canonical name
         -> publisher header (for messages that name the file's own column).
     """
-    raw = read_csv_text(read_text(path, source=source), path=path, source=source)
+    raw = read_csv_file(path, source=source)
     release = match_release(raw.columns, releases, path=path, source=source)
     publisher = {name: header for header, name in release.columns.items() if name is not None}
     return apply_release(raw, release), release, publisher

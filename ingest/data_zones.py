@@ -35,7 +35,11 @@ from pathlib import Path
 import pandas as pd
 
 from ingest._errors import IngestError
-from ingest._tables import raise_bad_cells, read_csv_text, read_text, require_unique
+from ingest._tables import (
+    raise_bad_cells,
+    read_csv_file,
+    require_unique,
+)
 
 SOURCE = "data_zones"
 #: Raise for bad cells of a column, naming the file, header, line and value.
@@ -80,7 +84,7 @@ def read_data_zone_lookup(path: str | Path) -> pd.DataFrame:
         ``<area>_Code``/``<area>_Name`` pair, a malformed code, or a data zone on two rows.
     """
     path = Path(path)
-    raw = read_csv_text(read_text(path, source=SOURCE), path=path, source=SOURCE)
+    raw = read_csv_file(path, source=SOURCE)
     found = [h for h in DATA_ZONE_HEADERS if h in raw.columns]
     if len(found) != 1:
         raise IngestError(

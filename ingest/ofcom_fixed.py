@@ -56,8 +56,7 @@ from ingest._tables import (
     Release,
     apply_release,
     match_release,
-    read_csv_text,
-    read_text,
+    read_csv_file,
     require_unique,
     to_number,
 )
@@ -534,7 +533,7 @@ def read_fixed_postcode(path: str | Path) -> pd.DataFrame:
 
 def _read(path: str | Path, level: str) -> pd.DataFrame:
     path = Path(path)
-    raw = read_csv_text(read_text(path, source=SOURCE), path=path, source=SOURCE)
+    raw = read_csv_file(path, source=SOURCE)
     release = _match(raw.columns, level, path=path)
     if raw.empty:
         raise IngestError(f"{SOURCE}: {path.name} has a header but no rows.")

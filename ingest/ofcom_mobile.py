@@ -43,8 +43,7 @@ from ingest._tables import (
     Release,
     apply_release,
     match_release,
-    read_csv_text,
-    read_text,
+    read_csv_file,
     require_unique,
     to_number,
 )
@@ -203,7 +202,7 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
     0.0
     """
     path = Path(path)
-    raw = read_csv_text(read_text(path, source=SOURCE), path=path, source=SOURCE)
+    raw = read_csv_file(path, source=SOURCE)
     release = match_release(raw.columns, LA_RELEASES, path=path, source=SOURCE)
     if raw.empty:
         raise IngestError(f"{SOURCE}: {path.name} has a header but no rows.")

@@ -56,8 +56,7 @@ from ingest._tables import (
     Release,
     apply_release,
     match_release,
-    read_csv_text,
-    read_text,
+    read_csv_file,
     require_unique,
     to_number,
 )
@@ -882,7 +881,7 @@ def read_lookup(path: str | Path) -> pd.DataFrame:
     {'lsoa': '2021', 'ward': '2022', 'la': '2022'}
     """
     path = Path(path)
-    raw = read_csv_text(read_text(path, source=SOURCE), path=path, source=SOURCE)
+    raw = read_csv_file(path, source=SOURCE)
     headers = _map_headers(
         raw.columns, _LOOKUP_FAMILIES, path=path, what="lookup", two_vintages=True
     )
@@ -1013,7 +1012,7 @@ def read_postcodes(path: str | Path, *, include_terminated: bool = False) -> pd.
     'E05015247'
     """
     path = Path(path)
-    raw = read_csv_text(read_text(path, source=SOURCE), path=path, source=SOURCE)
+    raw = read_csv_file(path, source=SOURCE)
     layout = next(
         (name for name, cols in _RAW_POSTCODE_LAYOUTS.items() if set(cols) <= set(raw.columns)),
         None,
@@ -1034,12 +1033,18 @@ def read_postcodes(path: str | Path, *, include_terminated: bool = False) -> pd.
     frame = apply_release(raw, release)
     header_of = {c: h for h, c in release.columns.items() if c}
 
-    postcode = frame["postcode"].str.upper().str.split().str.join(" ")
-    no_space = ~postcode.str.contains(" ") & postcode.str.len().between(5, 7)
-    postcode = postcode.where(~no_space, postcode.str[:-3] + " " + postcode.str[-3:])
-    bad = ~postcode.str.fullmatch(_POSTCODE.pattern)
+    postcode = frame["postcode"].str.upper()
+    # Tidy only what is not already in the one-space form (most of a national directory is).
+    odd = ~postcode.str.fullmatch(_POSTCODE.pattern).to_numpy(dtype=bool)
+    bad = np.zeros(len(postcode), dtype=bool)
+    if odd.any():
+        tidied = postcode[odd].str.split().str.join(" ")
+        no_space = ~tidied.str.contains(" ") & tidied.str.len().between(5, 7)
+        tidied = tidied.where(~no_space, tidied.str[:-3] + " " + tidied.str[-3:])
+        bad[odd] = ~tidied.str.fullmatch(_POSTCODE.pattern).to_numpy(dtype=bool)
+        postcode[odd] = tidied
     if bad.any():
-        position = int(np.flatnonzero(bad.to_numpy())[0])
+        position = int(np.flatnonzero(bad)[0])
         raise IngestError(
             f"{SOURCE}: {path.name}, column {header_of['postcode']!r}, line "
             f"{frame.attrs['first_line'] + position}: found {frame['postcode'].iloc[position]!r}; "

@@ -78,4 +78,3 @@ def test_wales_uses_wimd_and_conserves_residents(torfaen, shared_data):
     assert (wards["la_pct_premises_below_uso"] == la.loc[TORFAEN, "pct_premises_below_uso"]).all()
     assert any("no Ofcom mobile file" in n for n in manifest["notes"])
     json.dumps(manifest)  # the manifest stays plain JSON
-
