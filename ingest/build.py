@@ -200,13 +200,8 @@ def _people_scotland(
         raise IngestError(f"build: need exactly one SIMD 2020v2 ranks file; found {found}.")
     path, table = ranks[0]
     zone_ward = lookup.set_index("data_zone_code")["ward_code"]
-    here = table[table["data_zone_code"].isin(zone_ward.index)]
-    missing = sorted(set(zone_ward.index) - set(here["data_zone_code"]))
-    if missing:
-        raise IngestError(
-            f"build: {path.name} has no row for {len(missing)} data zone(s) of {b.la_code} "
-            f"({missing[:5]}) named by {lookup_path.name}."
-        )
+    why = f" named by {lookup_path.name}"
+    here = _rows_of(table, "data_zone_code", zone_ward.index, path, b, "data zone(s)", why)
     b.used("simd", path, table, len(here))
     common = {"population_total": "residents", "simd_rank": "imd_rank", "simd_decile": "imd_decile"}
     nation = _with_deprived_residents(table.rename(columns=common))
@@ -229,6 +224,20 @@ def _people_scotland(
         counts=["residents"],
         lookup_path=lookup_path,
     ).rename(columns={"n_areas": "data_zones"})
+
+
+def _rows_of(
+    table: pd.DataFrame, key: str, codes: pd.Index, path: Path, b: _Build, what: str, why: str
+) -> pd.DataFrame:
+    """Rows of ``table`` whose ``key`` is one of ``codes``; every code must have its row."""
+    here = table[table[key].isin(codes)]
+    missing = sorted(set(codes) - set(here[key]))
+    if missing:
+        raise IngestError(
+            f"build: {path.name} has no row for {len(missing)} {what} of {b.la_code} "
+            f"({missing[:5]}){why}."
+        )
+    return here
 
 
 def _resolution_rank(path: Path) -> int:
@@ -368,13 +377,15 @@ def _people(
     lsoa_ward = lookup.set_index("lsoa_code")["ward_code"]
     census_path = _one(inventory, "census_age", "Census 2021 age (RM121)")
     people = census.read_census_age(census_path)
-    here = people[people["lsoa_code"].isin(lsoa_ward.index)]
-    missing = sorted(set(lsoa_ward.index) - set(here["lsoa_code"]))
-    if missing:
-        raise IngestError(
-            f"build: {census_path.name} has no row for {len(missing)} LSOA(s) of {b.la_code} "
-            f"({missing[:5]}); the lookup and the census must both use 2021 LSOAs."
-        )
+    here = _rows_of(
+        people,
+        "lsoa_code",
+        lsoa_ward.index,
+        census_path,
+        b,
+        "LSOA(s)",
+        "; the lookup and the census must both use 2021 LSOAs",
+    )
     b.used("census_age", census_path, people, len(here))
     nation = people[people["lsoa_code"].str.startswith(b.la_code[0])]
     b.compare(

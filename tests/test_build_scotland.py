@@ -225,3 +225,16 @@ def test_without_a_lookup_the_build_says_where_to_get_one(tmp_path, angus_source
 def test_northern_ireland_is_refused_with_the_reason(tmp_path):
     with pytest.raises(IngestError, match="NIMDM"):
         build.build_place("N09000001", tmp_path, store_dir=tmp_path / "store", verbose=False)
+
+
+def test_a_data_zone_missing_from_simd_stops_the_build(tmp_path, angus_sources, angus_zones):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for path in angus_sources.iterdir():
+        if "DataZone" not in path.name:
+            (folder / path.name).symlink_to(path.resolve())
+    extra = angus_zones.iloc[[0]].assign(data_zone_code="S01999999")
+    write_lookup(folder / "DataZone2011lookup_2024-12-16.csv", pd.concat([angus_zones, extra]))
+    expected = r"no row for 1 data zone\(s\) of S12000041 \(\['S01999999'\]\) named by"
+    with pytest.raises(IngestError, match=expected):
+        build.build_place(ANGUS, folder, store_dir=tmp_path / "store", verbose=False)
