@@ -59,6 +59,15 @@ def write_lookup(path: Path, zones: pd.DataFrame, *, code_header: str = "DZ2011_
     return path
 
 
+def sources_without_lookup(sources: Path, folder: Path) -> Path:
+    """``folder`` holding links to every file of ``sources`` but its data zone lookup."""
+    folder.mkdir()
+    for path in sources.iterdir():
+        if "DataZone" not in path.name:
+            (folder / path.name).symlink_to(path.resolve())
+    return folder
+
+
 @pytest.fixture(scope="module")
 def angus_zones(shared_data) -> pd.DataFrame:
     """Angus's real data zones, dealt to its real wards by intermediate zone (synthetic)."""
@@ -201,22 +210,14 @@ def test_build_by_name_finds_the_council(angus_sources):
 
 
 def test_a_2022_data_zone_lookup_is_refused_for_simd_2020(tmp_path, angus_sources, angus_zones):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    for path in angus_sources.iterdir():
-        if "DataZone" not in path.name:
-            (folder / path.name).symlink_to(path.resolve())
+    folder = sources_without_lookup(angus_sources, tmp_path / "sources")
     write_lookup(folder / "DataZone2022lookup_2025-01-01.csv", angus_zones, code_header="DZ22_Code")
     with pytest.raises(IngestError, match="lookup of 2022 data zones; SIMD 2020v2 ranks 2011"):
         build.build_place(ANGUS, folder, store_dir=tmp_path / "store", verbose=False)
 
 
 def test_without_a_lookup_the_build_says_where_to_get_one(tmp_path, angus_sources):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    for path in angus_sources.iterdir():
-        if "DataZone" not in path.name:
-            (folder / path.name).symlink_to(path.resolve())
+    folder = sources_without_lookup(angus_sources, tmp_path / "sources")
     with pytest.raises(IngestError, match=r"statistics\.gov\.scot/data/data-zone-lookup"):
         build.build_place(ANGUS, folder, store_dir=tmp_path / "store", verbose=False)
     assert not (tmp_path / "store").exists()
@@ -228,11 +229,7 @@ def test_northern_ireland_is_refused_with_the_reason(tmp_path):
 
 
 def test_a_data_zone_missing_from_simd_stops_the_build(tmp_path, angus_sources, angus_zones):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    for path in angus_sources.iterdir():
-        if "DataZone" not in path.name:
-            (folder / path.name).symlink_to(path.resolve())
+    folder = sources_without_lookup(angus_sources, tmp_path / "sources")
     extra = angus_zones.iloc[[0]].assign(data_zone_code="S01999999")
     write_lookup(folder / "DataZone2011lookup_2024-12-16.csv", pd.concat([angus_zones, extra]))
     expected = r"no row for 1 data zone\(s\) of S12000041 \(\['S01999999'\]\) named by"
