@@ -498,10 +498,11 @@ def raise_bad_cells(
     """
     position = int(np.flatnonzero(bad.to_numpy())[0])
     line = frame.attrs.get("first_line", 2) + position
+    value = frame[column].iloc[position]
+    found = repr(str(value)) if pd.notna(value) else "nan"  # "'-3'", not "np.int64(-3)"
     raise IngestError(
-        f"{source}: {path.name}, column {publisher[column]!r}, line {line}: found "
-        f"{frame[column].iloc[position]!r}; expected {expected}. {int(bad.sum())} cell(s) in "
-        "this column are bad."
+        f"{source}: {path.name}, column {publisher[column]!r}, line {line}: found {found}; "
+        f"expected {expected}. {int(bad.sum())} cell(s) in this column are bad."
     )
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,8 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
 
 SOURCE = "ookla"
+#: Raise for bad cells of a column, naming the file, header, line and value.
+_bad = partial(raise_bad_cells, source=SOURCE)
 
 _MEASURES: dict[str, str | None] = {
     "avg_d_kbps": "download_kbps",
@@ -330,31 +333,18 @@ def _whole_numbers(
             "expected whole numbers (Ookla publishes integers)."
         )
     if bad.any():
-        _refuse(frame, bad, column, publisher, path, "a whole number of 0 or more")
+        _bad(frame, bad, column, publisher, path, "a whole number of 0 or more")
     return values.astype(np.int64)
-
-
-def _refuse(
-    frame: pd.DataFrame,
-    bad: pd.Series,
-    column: str,
-    publisher: dict[str, str],
-    path: Path,
-    expected: str,
-) -> None:
-    """Raise for the first bad cell: file, publisher's column, line (row) and value as text."""
-    shown = frame.astype({column: str})  # "found '-3'", not "found np.int64(-3)"
-    raise_bad_cells(shown, bad, column, publisher, path, expected, source=SOURCE)
 
 
 def _checked(frame: pd.DataFrame, path: Path, publisher: dict[str, str]) -> pd.DataFrame:
     """Check quadkeys and devices <= tests; return the output columns."""
     bad = pd.Series(bad_quadkeys(frame["quadkey"], zoom=OOKLA_ZOOM), index=frame.index)
     if bad.any():
-        _refuse(frame, bad, "quadkey", publisher, path, _EXPECTED_QUADKEY)
+        _bad(frame, bad, "quadkey", publisher, path, _EXPECTED_QUADKEY)
     too_many = frame["devices"] > frame["tests"]
     if too_many.any():
-        _refuse(
+        _bad(
             frame,
             too_many,
             "devices",
