@@ -11,7 +11,9 @@ Office for National Statistics, Open Geography Portal (https://geoportal.statist
 - lookups, e.g. "Output Area to LSOA to MSOA to Local Authority District (December 2021)
   Lookup in England and Wales", "LSOA (2021) to Electoral Ward (2022) to LTLA (2022) Best Fit
   Lookup in EW", "Ward to Local Authority District (December 2023) Lookup in the UK",
-  "Wards and Local Authorities (2011) to Wards and Local Authorities (2022) Lookup in E&W";
+  "Wards and Local Authorities (2011) to Wards and Local Authorities (2022) Lookup in E&W",
+  "Ward to Westminster Parliamentary Constituency to LAD to UTLA (July 2024) Lookup in UK"
+  (read for constituencies by :mod:`ingest.constituencies`);
 - the ONS Postcode Directory (ONSPD) and National Statistics Postcode Lookup (NSPL).
 
 The same files as cut to one council by Trafford Council's Data Lab
@@ -74,6 +76,7 @@ CODE_PREFIXES: dict[str, frozenset[str]] = {
     "msoa": frozenset({"E02", "W02", "S02"}),
     "ward": frozenset({"E05", "W05", "S13", "N08"}),
     "la": frozenset({"E06", "E07", "E08", "E09", "W06", "S12", "N09"}),
+    "constituency": frozenset({"E14", "W07", "S14", "N05"}),
 }
 
 _KIND_OF_PREFIX = {
@@ -85,6 +88,7 @@ _LEVEL_LABEL = {
     "msoa": "MSOA",
     "ward": "ward",
     "la": "local authority",
+    "constituency": "Westminster constituency",
 }
 _CODE = re.compile(r"[A-Z]\d{8}")
 
@@ -142,6 +146,8 @@ _ONS_FAMILIES: tuple[_Family, ...] = (
     _family(r"LTLA(\d\d)CD", "la_code", "la"),
     _family(r"LTLA(\d\d)NM", "la_name", "la"),
     _family(r"LTLA(\d\d)NMW", None, "la"),
+    _family(r"PCON(\d\d)CD", "constituency_code", "constituency"),
+    _family(r"PCON(\d\d)NM", "constituency_name", "constituency"),
 )
 #: Row identifiers ONS adds to every download (known, not used).
 _ROW_ID_FAMILIES = _names("FID OBJECTID GlobalID")
@@ -152,6 +158,8 @@ _BOUNDARY_EXTRA_FAMILIES = _names(
 )
 #: Change indicator of ONS best-fit/exact lookups between census vintages (U, S, M, X).
 _LOOKUP_EXTRA_FAMILIES = _names("CHGIND", "change_indicator")
+#: Upper-tier local authority of ONS ward lookups (``UTLA24CD``, ``UTLA24NM``; known, not used).
+_UTLA_FAMILIES = (_family(r"UTLA(\d\d)CD", None), _family(r"UTLA(\d\d)NM", None))
 #: Trafford Data Lab boundary attributes (centroid and area, known, not used).
 _DATALAB_EXTRA_FAMILIES = _names("lat lon area area_units")
 
@@ -834,18 +842,21 @@ _LOOKUP_FAMILIES: tuple[_Family, ...] = (
     *_ONS_FAMILIES,
     *_ROW_ID_FAMILIES,
     *_LOOKUP_EXTRA_FAMILIES,
+    *_UTLA_FAMILIES,
 )
-_LEVEL_ORDER = ("oa", "lsoa", "msoa", "ward", "la")
+_LEVEL_ORDER = ("oa", "lsoa", "msoa", "ward", "constituency", "la")
 
 
 def read_lookup(path: str | Path) -> pd.DataFrame:
-    """Read an ONS geography lookup (OA/LSOA/MSOA/ward/LA, any vintage).
+    """Read an ONS geography lookup (OA/LSOA/MSOA/ward/constituency/LA, any vintage).
 
     Headers are matched per ONS column family, case-insensitively, so the upper-case ONS
     downloads (``OA21CD``, ``LSOA21CD``, ``WD22CD``, ``LAD22CD``, ``LTLA22CD``...) and the
     lower-case Trafford Data Lab cuts (``oa21cd``, ``wd22cd``...) read the same. Welsh names
     (``..NMW``) and row ids (``FID``, ``ObjectId``) are known and dropped; any other column is an
-    error. ``LTLA`` (lower-tier LA) is read as ``la``.
+    error. ``LTLA`` (lower-tier LA) is read as ``la``; Westminster constituencies (``PCONyyCD``,
+    ``PCONyyNM``) as ``constituency_code``, ``constituency_name``; upper-tier LAs (``UTLAyyCD``,
+    ``UTLAyyNM``) are known and dropped.
 
     A lookup between two vintages of the same level (e.g. "Wards and Local Authorities (2011)
     to Wards and Local Authorities (2022)", ``WD11CD ... WD22CD``) gives the newer vintage the
@@ -857,7 +868,8 @@ def read_lookup(path: str | Path) -> pd.DataFrame:
 
     Rows repeated exactly (apart from the dropped row id) are dropped and counted in
     ``attrs["duplicate_rows_dropped"]``; then the key (finest code, plus LA code since ONS
-    splits a few wards between LAs) must be unique.
+    splits a few wards between LAs, plus constituency code since ONS lists a ward split by
+    constituency boundaries once per constituency) must be unique.
 
     Parameters
     ----------
@@ -868,8 +880,9 @@ def read_lookup(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Whichever of ``oa_code``, ``lsoa_code``, ``lsoa_name``, ``msoa_code``, ``msoa_name``,
-        ``ward_code``, ``ward_name``, ``la_code``, ``la_name`` (and ``change_indicator``,
-        year-suffixed older vintages) the file has, in file order. ``attrs``: ``vintages``
+        ``ward_code``, ``ward_name``, ``constituency_code``, ``constituency_name``,
+        ``la_code``, ``la_name`` (and ``change_indicator``, year-suffixed older vintages) the
+        file has, in file order. ``attrs``: ``vintages``
         (e.g. ``{"oa": "2021", "lsoa": "2021", "msoa": "2021", "la": "2022"}``;
         ``{"ward_2011": "2011", "la_2011": "2011", "ward": "2022", "la": "2022"}``),
         ``many_to_many``, ``key``, ``duplicate_rows_dropped``, ``source_file``.
@@ -934,7 +947,7 @@ def _lookup_key(codes: list[str], many_to_many: bool) -> list[str]:
             key += [c for c in group if c.startswith("la_code") and c != finest]
         return key
     finest = min(codes, key=lambda c: _LEVEL_ORDER.index(c.split("_code")[0]))
-    return [finest] + (["la_code"] if "la_code" in codes and finest != "la_code" else [])
+    return [finest] + [c for c in ("constituency_code", "la_code") if c in codes and c != finest]
 
 
 # --- postcodes ------------------------------------------------------------------------------
