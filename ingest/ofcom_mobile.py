@@ -1,15 +1,17 @@
-"""Ofcom Connected Nations mobile coverage by local authority.
+"""Ofcom Connected Nations mobile coverage by local authority and by Westminster constituency.
 
 Source
 ------
 Ofcom, *Connected Nations* open data, mobile coverage: the local-authority file
-``202507_mobile_coverage_laua_r01.csv`` inside ``202507_mobile_coverage_r01.zip`` (data as at
-July 2025, release r01), from the "data downloads" page of Ofcom's Connected Nations 2025
-report (ofcom.org.uk: Phones and broadband > Coverage and speeds > Connected Nations).
+``202507_mobile_coverage_laua_r01.csv`` and the Westminster constituency file
+``202507_mobile_coverage_pcon_r01.csv``, both inside ``202507_mobile_coverage_r01.zip`` (data
+as at July 2025, release r01), from the "data downloads" page of Ofcom's Connected Nations
+2025 report (ofcom.org.uk: Phones and broadband > Coverage and speeds > Connected Nations).
 Licence: Open Government Licence v3.0. Attribution: "Source: Ofcom Connected Nations 2025.
 Contains public sector information licensed under the Open Government Licence v3.0."
 
-One row per local authority (LAD code in ``laua``), 161 columns: the denominators
+One row per area, 161 columns: two area columns (local authority: LAD code ``laua`` and
+``laua_name``; constituency: ``parl_const`` and ``parl_const_name``), then the denominators
 (``prem_count`` premises, ``pixel_count`` landmass pixels, ``ab_rd_count``, ``mway_count``,
 ``mway_ard_count`` road segments) and families of percentages ``{tech}_{measure}_{in|out}_{N}``
 = share of the denominator with indoor/outdoor coverage from **exactly N** of the four mobile
@@ -27,12 +29,23 @@ What the reader does
 - each non-blank family must sum to 100 ± :data:`FAMILY_SUM_TOLERANCE`, else the file is refused
   with the LA code and the family named.
 
-These are **local-authority** figures: Ofcom publishes no mobile coverage below LA level in open
-data, so never spread them over wards as if measured there.
+Both files are read by one code path (:func:`read_mobile_la`, :func:`read_mobile_constituency`)
+through the same header map, differing only in the area columns (:class:`AreaLevel`). The LA
+header is verbatim from the real file (``../shared/data``). For the constituency file, its name
+(``<yyyymm>_mobile_coverage_pcon_r01.csv``, for 202409, 202507 and 202601) and its area columns
+``parl_const``/``parl_const_name`` (with ``prem_count`` and the ``{tech}_prem_out_N``,
+``_prem_in_N``, ``_geo_out_N`` families) are confirmed by public code reading it; that its other
+159 columns are exactly the LA file's is an **assumption**: a file that differs is refused,
+naming the columns it lacks and those it has besides.
+
+These are **local-authority** or **constituency** figures: Ofcom publishes no mobile coverage
+below them in open data (its not-spot postcode lists, :mod:`ingest.ofcom_notspots`, aside), so
+never spread them over wards as if measured there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +147,51 @@ def percent_column(tech: str, measure: str, place: str, operators: int) -> str:
     return f"pct_{MEASURES[measure]}_{TECHS[tech]}_{PLACES[place]}_{operators}_operators"
 
 
-def _release_202507() -> Release:
-    columns: dict[str, str | None] = {"laua": "la_code", "laua_name": "la_name"}
+@dataclass(frozen=True)
+class AreaLevel:
+    """The kind of area a mobile coverage file has one row for.
+
+    Attributes
+    ----------
+    label : str
+        What the area is, in words (for messages).
+    code, name : str
+        Our names of its code and name columns.
+    code_pattern : str
+        Regular expression a code must match in full.
+    expected : str
+        A good code, in words (for messages).
+    """
+
+    label: str
+    code: str
+    name: str
+    code_pattern: str
+    expected: str
+
+
+#: Local authority districts (Ofcom's ``laua``, ``laua_name``).
+LA = AreaLevel(
+    "local authority",
+    "la_code",
+    "la_name",
+    LA_CODE_PATTERN,
+    "a 9-character ONS local authority code such as 'E08000009' (E06, E07, E08, E09, W06, S12 "
+    "or N09, then 6 digits)",
+)
+#: Westminster parliamentary constituencies (Ofcom's ``parl_const``, ``parl_const_name``).
+CONSTITUENCY = AreaLevel(
+    "constituency",
+    "constituency_code",
+    "constituency_name",
+    r"(?:E14|W07|S14|N05)\d{6}",
+    "a 9-character ONS Westminster constituency code such as 'E14001065' (E14, W07, S14 or "
+    "N05, then 6 digits)",
+)
+
+
+def _release_202507(area: dict[str, str | None], notes: str) -> Release:
+    columns: dict[str, str | None] = dict(area)
     columns.update(DENOMINATORS_202507)
     for tech, measure, place, top in FAMILIES_202507:
         for n in range(top + 1):
@@ -144,21 +200,32 @@ def _release_202507() -> Release:
     return Release(
         name="202507",
         columns=columns,
-        notes=(
-            "Connected Nations July 2025 mobile LA file (r01), 161 columns. Blank cells inside a "
-            "family with values read as 0 %; a family blank in every column (e.g. motorways in "
-            "an LA without one) is not applicable and left NaN. 2G stops at 3 operators; 5G is "
-            "outdoor only; 3G '_4' columns are blank (3G switch-off)."
-        ),
+        notes=notes
+        + " Blank cells inside a family with values read as 0 %; a family blank in every "
+        "column (e.g. motorways in an area without one) is not applicable and left NaN. 2G "
+        "stops at 3 operators; 5G is outdoor only; 3G '_4' columns are blank (3G switch-off).",
     )
 
 
 #: The July 2025 layout (``202507_mobile_coverage_laua_r01.csv``).
-RELEASE_202507 = _release_202507()
+RELEASE_202507 = _release_202507(
+    {"laua": "la_code", "laua_name": "la_name"},
+    "Connected Nations July 2025 mobile LA file (r01), 161 columns.",
+)
+#: The July 2025 constituency file (``202507_mobile_coverage_pcon_r01.csv``): the LA layout
+#: with the constituency's area columns (assumed; see the module docstring).
+PCON_RELEASE_202507 = _release_202507(
+    {"parl_const": "constituency_code", "parl_const_name": "constituency_name"},
+    "Connected Nations July 2025 mobile file by Westminster constituency (r01): area columns "
+    "parl_const, parl_const_name as public code reading the file names them; the other 159 "
+    "columns assumed to be the LA file's.",
+)
 
 #: Every known layout of the LA file, oldest first; add a new release's map here when Ofcom
 #: renames columns.
 LA_RELEASES: tuple[Release, ...] = (RELEASE_202507,)
+#: Every known layout of the constituency file, oldest first.
+PCON_RELEASES: tuple[Release, ...] = (PCON_RELEASE_202507,)
 
 _FAMILIES: dict[str, tuple[tuple[str, str, str, int], ...]] = {"202507": FAMILIES_202507}
 
@@ -194,35 +261,69 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
         is refused), a non-numeric or out-of-range cell, a repeated LA code, or a family whose
         shares do not add up to 100 ± 0.1.
 
-    Example
-    -------
+    Examples
+    --------
     >>> la = read_mobile_la("202507_mobile_coverage_laua_r01.csv")  # doctest: +SKIP
     >>> la.set_index("la_code").loc["E08000009", "pct_premises_4g_indoor_0_operators"]
     ... # doctest: +SKIP
     0.0
     """
-    path = Path(path)
+    return _read_mobile(Path(path), LA_RELEASES, LA)
+
+
+def read_mobile_constituency(path: str | Path) -> pd.DataFrame:
+    """Read Ofcom's mobile coverage by Westminster parliamentary constituency file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``202507_mobile_coverage_pcon_r01.csv`` (or an extract of it with the same header):
+        the LA file's layout with ``parl_const``, ``parl_const_name`` instead of ``laua``,
+        ``laua_name`` (see the module docstring for what is assumed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per constituency: ``constituency_code`` (E14/W07/S14/N05),
+        ``constituency_name``, then the same denominator and percentage columns as
+        :func:`read_mobile_la`, for the constituency. ``attrs``: ``release`` ("202507"),
+        ``source_file``, ``notes``.
+
+    Raises
+    ------
+    IngestError
+        As :func:`read_mobile_la`, for constituency codes.
+
+    Examples
+    --------
+    >>> pcon = read_mobile_constituency("202507_mobile_coverage_pcon_r01.csv")  # doctest: +SKIP
+    >>> pcon.set_index("constituency_code").loc["E14001065", "premises"]  # doctest: +SKIP
+    """
+    return _read_mobile(Path(path), PCON_RELEASES, CONSTITUENCY)
+
+
+def _read_mobile(path: Path, releases: tuple[Release, ...], level: AreaLevel) -> pd.DataFrame:
+    """Read a mobile coverage file with one row per area of ``level``."""
     raw = read_csv_file(path, source=SOURCE)
-    release = match_release(raw.columns, LA_RELEASES, path=path, source=SOURCE)
+    release = match_release(raw.columns, releases, path=path, source=SOURCE)
     if raw.empty:
         raise IngestError(f"{SOURCE}: {path.name} has a header but no rows.")
     frame = apply_release(raw, release)
     header_of = {canonical: header for header, canonical in release.columns.items() if canonical}
 
-    frame["la_code"] = frame["la_code"].str.strip()
-    frame["la_name"] = frame["la_name"].str.strip()
-    bad_code = ~frame["la_code"].str.fullmatch(LA_CODE_PATTERN)
+    frame[level.code] = frame[level.code].str.strip()
+    frame[level.name] = frame[level.name].str.strip()
+    bad_code = ~frame[level.code].str.fullmatch(level.code_pattern)
     if bad_code.any():
         position = int(np.flatnonzero(bad_code.to_numpy())[0])
         raise IngestError(
-            f"{SOURCE}: {path.name}, column 'laua', line {frame.attrs['first_line'] + position}: "
-            f"found {frame['la_code'].iloc[position]!r}; expected a 9-character ONS local "
-            "authority code such as 'E08000009' (E06, E07, E08, E09, W06, S12 or N09, then 6 "
-            "digits)."
+            f"{SOURCE}: {path.name}, column {header_of[level.code]!r}, line "
+            f"{frame.attrs['first_line'] + position}: found {frame[level.code].iloc[position]!r}; "
+            f"expected {level.expected}."
         )
-    require_unique(frame, "la_code", path=path, source=SOURCE)
+    require_unique(frame, level.code, path=path, source=SOURCE)
 
-    parts: list[pd.DataFrame] = [frame[["la_code", "la_name"]]]
+    parts: list[pd.DataFrame] = [frame[[level.code, level.name]]]
     parts.append(
         pd.DataFrame(
             {
@@ -257,7 +358,9 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
         )
         applicable = values.notna().any(axis=1)
         values.loc[applicable] = values.loc[applicable].fillna(0.0)
-        _check_family_sums(values, applicable, frame, path, family_header(tech, measure, place))
+        _check_family_sums(
+            values, applicable, frame, path, family_header(tech, measure, place), level
+        )
         parts.append(values)
 
     out = pd.concat(parts, axis=1)
@@ -266,7 +369,12 @@ def read_mobile_la(path: str | Path) -> pd.DataFrame:
 
 
 def _check_family_sums(
-    values: pd.DataFrame, applicable: pd.Series, frame: pd.DataFrame, path: Path, family: str
+    values: pd.DataFrame,
+    applicable: pd.Series,
+    frame: pd.DataFrame,
+    path: Path,
+    family: str,
+    level: AreaLevel,
 ) -> None:
     """Raise when a non-blank family does not add up to 100 ± the tolerance."""
     totals = values.sum(axis=1)
@@ -274,9 +382,10 @@ def _check_family_sums(
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise IngestError(
-            f"{SOURCE}: {path.name}, line {frame.attrs['first_line'] + position}, LA "
-            f"{frame['la_code'].iloc[position]} ({frame['la_name'].iloc[position]}): family "
-            f"'{family}_*' sums to {totals.iloc[position]:.2f}; the shares covered by exactly "
-            f"0..N operators must add up to 100 ± {FAMILY_SUM_TOLERANCE}. Check that no column "
-            f"of the family was edited or shifted. {int(bad.sum())} LA(s) fail this family."
+            f"{SOURCE}: {path.name}, line {frame.attrs['first_line'] + position}, "
+            f"{level.label} {frame[level.code].iloc[position]} "
+            f"({frame[level.name].iloc[position]}): family '{family}_*' sums to "
+            f"{totals.iloc[position]:.2f}; the shares covered by exactly 0..N operators must "
+            f"add up to 100 ± {FAMILY_SUM_TOLERANCE}. Check that no column of the family was "
+            f"edited or shifted. {int(bad.sum())} area(s) fail this family."
         )

@@ -6,13 +6,16 @@ import pytest
 from ingest._errors import IngestError
 from ingest.ofcom_mobile import (
     FAMILIES_202507,
+    PCON_RELEASE_202507,
     RELEASE_202507,
     percent_column,
+    read_mobile_constituency,
     read_mobile_la,
 )
 
 EXTRACT = "ofcom_mobile_laua/202507_mobile_coverage_laua_r01_extract.csv"
 HEADERS = list(RELEASE_202507.columns)
+PCON_HEADERS = list(PCON_RELEASE_202507.columns)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +218,85 @@ def test_bad_and_repeated_la_codes(tmp_path):
 def test_header_only_file_is_refused(tmp_path):
     with pytest.raises(IngestError, match="no rows"):
         read_mobile_la(write_csv(tmp_path / "empty.csv", []))
+
+
+# --- constituency file: the same reader, other area columns -----------------------------------
+
+
+def constituency_row(code="E14001065", name="Altrincham and Sale West", **cells):
+    """A valid constituency row: the LA row with ``parl_const``/``parl_const_name``."""
+    row = synthetic_row(**cells)
+    del row["laua"], row["laua_name"]
+    return {"parl_const": code, "parl_const_name": name, **row}
+
+
+def test_constituency_header_is_the_la_header_with_its_area_columns():
+    assert PCON_HEADERS[:2] == ["parl_const", "parl_const_name"]
+    assert PCON_HEADERS[2:] == HEADERS[2:]
+    assert len(PCON_HEADERS) == 161
+    assert [PCON_RELEASE_202507.columns[h] for h in PCON_HEADERS[2:]] == [
+        RELEASE_202507.columns[h] for h in HEADERS[2:]
+    ]
+
+
+def test_constituency_file_reads_like_the_la_file(tmp_path):
+    rows = [
+        constituency_row(),
+        constituency_row(
+            "W07000081", "Aberafan Maesteg", **{"4G_prem_in_0": "2.5", "4G_prem_in_4": "97.5"}
+        ),
+    ]
+    pcon = read_mobile_constituency(write_csv(tmp_path / "p.csv", rows, PCON_HEADERS))
+    la = read_mobile_la(write_csv(tmp_path / "l.csv", [synthetic_row()]))
+    assert pcon.columns[:2].tolist() == ["constituency_code", "constituency_name"]
+    assert pcon.columns[2:].tolist() == la.columns[2:].tolist()
+    assert pcon["constituency_code"].tolist() == ["E14001065", "W07000081"]
+    assert pcon["pct_premises_4g_indoor_0_operators"].tolist() == [0.0, 2.5]
+    assert pcon["premises"].tolist() == [110992, 110992]
+    assert pcon.attrs["release"] == "202507"
+    assert "parl_const" in pcon.attrs["notes"] and "assumed" in pcon.attrs["notes"]
+
+
+def test_an_la_file_is_not_a_constituency_file(tmp_path):
+    path = write_csv(tmp_path / "la.csv", [synthetic_row()])
+    with pytest.raises(IngestError) as err:
+        read_mobile_constituency(path)
+    message = str(err.value)
+    assert "missing column(s) ['parl_const', 'parl_const_name']" in message
+    assert "unknown column(s) ['laua', 'laua_name']" in message
+    with pytest.raises(IngestError, match=r"missing column\(s\) \['laua', 'laua_name'\]"):
+        read_mobile_la(write_csv(tmp_path / "p.csv", [constituency_row()], PCON_HEADERS))
+
+
+def test_pcon_area_columns_are_not_assumed(tmp_path):
+    headers = ["pcon", "pcon_name", *PCON_HEADERS[2:]]
+    row = constituency_row()
+    row["pcon"], row["pcon_name"] = row.pop("parl_const"), row.pop("parl_const_name")
+    with pytest.raises(IngestError, match=r"unknown column\(s\) \['pcon', 'pcon_name'\]"):
+        read_mobile_constituency(write_csv(tmp_path / "pcon.csv", [row], headers))
+
+
+@pytest.mark.parametrize("code", ["E08000009", "E05015247", "Altrincham"])
+def test_a_code_that_is_not_a_constituency_is_refused(tmp_path, code):
+    path = write_csv(tmp_path / "code.csv", [constituency_row(code)], PCON_HEADERS)
+    with pytest.raises(
+        IngestError,
+        match=f"column 'parl_const', line 2: found '{code}'; expected a 9-character ONS "
+        "Westminster constituency code",
+    ):
+        read_mobile_constituency(path)
+
+
+def test_constituency_family_sum_and_repeats(tmp_path):
+    bad = constituency_row(**{"Voice_prem_in_4": "90"})
+    with pytest.raises(IngestError, match=r"line 2, constituency E14001065 \(Altrincham"):
+        read_mobile_constituency(write_csv(tmp_path / "sum.csv", [bad], PCON_HEADERS))
+    twice = [constituency_row(), constituency_row()]
+    with pytest.raises(IngestError, match=r"\['E14001065'\] appear on more than one row"):
+        read_mobile_constituency(write_csv(tmp_path / "dup.csv", twice, PCON_HEADERS))
+
+
+@pytest.mark.shared_data
+def test_the_real_la_extract_is_refused_as_a_constituency_file(shared_data):
+    with pytest.raises(IngestError, match=r"missing column\(s\) \['parl_const'"):
+        read_mobile_constituency(shared_data / EXTRACT)
