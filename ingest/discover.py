@@ -19,7 +19,18 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 
-from ingest import census, data_zones, iod, ofcom_fixed, ofcom_mobile, simd, venues, wimd
+from ingest import (
+    bduk,
+    census,
+    data_zones,
+    iod,
+    ofcom_fixed,
+    ofcom_mobile,
+    ofcom_notspots,
+    simd,
+    venues,
+    wimd,
+)
 
 #: Roles a file can play in a build.
 ROLES = (
@@ -30,10 +41,14 @@ ROLES = (
     "data_zone_ward_lookup",
     "oa_lsoa_lookup",
     "ward_la_lookup",
+    "ward_constituency_lookup",
     "ofcom_fixed_oa",
     "ofcom_fixed_la",
     "ofcom_fixed_postcode",
     "ofcom_mobile_la",
+    "ofcom_mobile_constituency",
+    "ofcom_mobile_not_spots",
+    "bduk_premises",
     "iod",
     "wimd",
     "simd",
@@ -47,6 +62,8 @@ _TABLE_RELEASES = (
     ("ofcom_fixed_la", ofcom_fixed.LA_RELEASES),
     ("ofcom_fixed_postcode", ofcom_fixed.POSTCODE_RELEASES),
     ("ofcom_mobile_la", ofcom_mobile.LA_RELEASES),
+    ("ofcom_mobile_constituency", ofcom_mobile.PCON_RELEASES),
+    ("bduk_premises", bduk.RELEASES),
     ("iod", iod.RELEASES),
     ("wimd", wimd.RELEASES),
     ("simd", simd.RELEASES),
@@ -103,6 +120,8 @@ def _lookup_role(headers: Iterable[str]) -> str | None:
         return "postcodes"
     if has(r"oa\d\dcd") and has(r"lsoa\d\dcd"):
         return "oa_lsoa_lookup"
+    if has(r"wd\d\dcd") and has(r"pcon\d\dcd"):  # it has LADyyCD too: told apart by PCON
+        return "ward_constituency_lookup"
     if has(r"wd\d\dcd") and has(r"(lad|ltla)\d\dcd"):
         return "ward_la_lookup"
     return None
@@ -113,6 +132,13 @@ def _venues_role(headers: Iterable[str]) -> str | None:
     found = {venues.column_of(h) for h in headers} - {None}
     located = "postcode" in found or {"lat", "lon"} <= found
     return "venues" if "name" in found and located else None
+
+
+def _not_spots_role(headers: list[str]) -> str | None:
+    """Recognise a not-spot postcode list: its one header, in any letter case."""
+    lowered = [h.lower() for h in headers]
+    known = any(release.headers == frozenset(lowered) for release in ofcom_notspots.RELEASES)
+    return "ofcom_mobile_not_spots" if known and len(lowered) == len(set(lowered)) else None
 
 
 def _csv_role(path: Path) -> str | None:
@@ -127,7 +153,7 @@ def _csv_role(path: Path) -> str | None:
     for role, releases in _TABLE_RELEASES:
         if any(release.headers == headers for release in releases):
             return role
-    return _lookup_role(rows[0]) or _venues_role(rows[0])
+    return _not_spots_role(rows[0]) or _lookup_role(rows[0]) or _venues_role(rows[0])
 
 
 def _xlsx_role(path: Path) -> str | None:
