@@ -9,8 +9,18 @@ venues. The store is then built from
 these files by the same parsers and joins as real data (:mod:`ingest.build`), so the demo
 exercises the whole pipeline.
 
-Same ``seed``, same bytes: every draw comes from one ``numpy.random.Generator`` in a fixed
-order, and files are written with fixed formatting.
+Premises-level files (issue 13), drawn from the same output areas so that they agree with the
+OA file: two BDUK "Premises in BDUK plans" releases (March and July 2025, one row per
+premises, UPRNs ``9999...``; a few premises with a blank postcode or one the directory lacks,
+so "not placed" is exercised), an Ofcom postcode fixed coverage file for the ``DM`` postcode
+area (its percentages, weighted by the premises of each postcode, give back the OA figures),
+an Ofcom mobile not-spot postcode list (four neighbouring wards of the poorly served edge,
+and a few postcodes elsewhere), an ONS ward to Westminster constituency lookup (three
+synthetic constituencies) and Ofcom's mobile coverage file for those constituencies.
+
+Same ``seed``, same bytes: every draw comes from ``numpy.random.Generator`` streams seeded
+from ``seed`` (one per group of files, so adding a file changes none of the others), drawn
+in a fixed order, and files are written with fixed formatting.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography
+from ingest import bduk, census, iod, ofcom_fixed, ofcom_mobile, ons_geography
 from ingest._tables import Release
 from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
@@ -59,7 +69,19 @@ FILES = {
     "census_age": "Census 2021 - Population.csv",
     "postcodes": "demoshire_postcodes.csv",
     "venues": "demoshire_outreach_venues.csv",
+    "bduk_premises_previous": "bduk_premises_in_plans_2025-03_demoshire.csv",
+    "bduk_premises": "bduk_premises_in_plans_2025-07_demoshire.csv",
+    "ofcom_mobile_not_spots": "ofcom_mobile_not_spot_postcodes_2025-07_demoshire.csv",
+    "ofcom_fixed_postcode": "202601_fixed_pc_coverage_r2_DM.csv",
+    "ward_constituency_lookup": "WD22_PCON22_LAD22_UK_LU_demo.csv",
+    "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
 }
+#: The two BDUK releases the demo writes, oldest first: role -> release month (BDUK's files
+#: carry no date, so the month is in the file name, as :func:`ingest.bduk.release_month` reads).
+BDUK_MONTHS = {"bduk_premises_previous": "2025-03", "bduk_premises": "2025-07"}
+#: Synthetic Westminster constituencies the demo's wards are grouped into (E14 is the ONS
+#: prefix of English constituencies; these codes are unused).
+CONSTITUENCY_CODES = ("E14999991", "E14999992", "E14999993")
 #: Letters Royal Mail uses in the last two characters of a postcode (the inward unit).
 _UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 #: Premises per postcode, roughly the UK average (about 30 million premises, 1.7 million
@@ -306,20 +328,32 @@ def _mobile_families(release: Release) -> dict[str, list[str]]:
     return families
 
 
-def _mobile_la_row(rng: np.random.Generator, premises: int, release: Release) -> pd.DataFrame:
-    """One LA row of Ofcom mobile coverage: each family of operator counts sums to 100 %."""
+def _mobile_row(
+    rng: np.random.Generator,
+    area: Mapping[str, str],
+    premises: int,
+    release: Release,
+    *,
+    share: float = 1.0,
+    hardship: float = 1.0,
+) -> pd.DataFrame:
+    """One area's row of Ofcom mobile coverage: each family of operator counts sums to 100 %.
+
+    ``area`` holds the area's code and name (canonical names of ``release``); ``share`` is
+    its share of the place's land (pixels and road segments); ``hardship`` scales the weight
+    of coverage by no or one operator (1 for the place as a whole).
+    """
     row: dict[str, str] = {
-        "la_code": DEMO_LA_CODE,
-        "la_name": DEMO_LA_NAME,
+        **area,
         "premises": str(premises),
-        "landmass_pixels": str(int(math.pi * (_RADIUS_M / 100) ** 2)),
-        "ab_road_segments": str(int(rng.integers(800, 1200))),
-        "a_road_motorway_segments": str(int(rng.integers(300, 500))),
+        "landmass_pixels": str(int(share * math.pi * (_RADIUS_M / 100) ** 2)),
+        "ab_road_segments": str(int(share * rng.integers(800, 1200))),
+        "a_road_motorway_segments": str(int(share * rng.integers(300, 500))),
     }
     for family, columns in _mobile_families(release).items():
         if family.startswith("pct_motorways_"):
             continue  # Demoshire has no motorway: the whole family is blank (not applicable)
-        worse = 3.0 if "landmass" in family or "5g" in family else 1.0
+        worse = hardship * (3.0 if "landmass" in family or "5g" in family else 1.0)
         weights = np.array([0.5 * worse, 1.0 * worse, 2.5, 8.0, 30.0][: len(columns)])
         shares = rng.dirichlet(weights * 4)
         cents = np.floor(shares * 10_000).astype(int)
@@ -396,7 +430,9 @@ def _postcodes(rng: np.random.Generator, place: DemoPlace) -> pd.DataFrame:
     """Postcode centroids in each output area, in the Trafford Data Lab ONSPD extract layout.
 
     Outward codes ``DM1`` ... (``DM`` is no real postcode area), one per ward; one sector per
-    LSOA; about :data:`_PREMISES_PER_POSTCODE` premises per postcode.
+    LSOA; about :data:`_PREMISES_PER_POSTCODE` premises per postcode. The table also holds
+    each postcode's ``oa_code`` (not written: the extract has no OA column), from which the
+    premises-level files are drawn.
     """
     rows = []
     lsoa_names = place.lsoas.set_index("lsoa_code")["lsoa_name"]
@@ -418,6 +454,7 @@ def _postcodes(rng: np.random.Generator, place: DemoPlace) -> pd.DataFrame:
             rows.append(
                 {
                     "postcode": f"{outward} {sector}{unit}",
+                    "oa_code": oa.oa_code,
                     "ward_code": oa.ward_code,
                     "ward_name": ward_names[oa.ward_code],
                     "lsoa_code": oa.lsoa_code,
@@ -451,6 +488,369 @@ def _venues(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFrame:
             "Postcode": chosen["postcode"].to_numpy(),
         }
     ).sort_values("Venue name")
+
+
+@dataclass(frozen=True)
+class _Contract:
+    """A synthetic BDUK contract.
+
+    For Project Gigabit, with its scope and final coverage date (``YYYY-MM-DD``, as BDUK
+    writes them).
+    """
+
+    name: str
+    supplier: str
+    scope: str = ""
+    final_coverage_date: str = ""
+
+
+#: Project Gigabit contracts: the first in both BDUK releases, the second awarded between them.
+_GIS_CONTRACTS = (
+    _Contract("Project Gigabit Lot 99 Demoshire (synthetic)",
+              "Demo Fibre Networks Ltd (synthetic)", "Initial", "2027-03-31"),
+    _Contract("Project Gigabit Demoshire Fringe (synthetic)",
+              "Example Gigabit plc (synthetic)", "Deferred", "2028-09-30"),
+)  # fmt: skip
+#: Gigabit voucher projects, one postcode each.
+_VOUCHERS = (
+    _Contract("Voucher project DV-0001 (synthetic)", "Fellside Community Fibre (synthetic)"),
+    _Contract("Voucher project DV-0002 (synthetic)", "Fellside Community Fibre (synthetic)"),
+    _Contract("Voucher project DV-0003 (synthetic)", "Dale Wireless Ltd (synthetic)"),
+)  # fmt: skip
+_SUPERFAST = _Contract("Superfast Demoshire (synthetic)", "Demo Openline Ltd (synthetic)")
+_HUBS = _Contract("Gigabit Hubs Demoshire (synthetic)", _GIS_CONTRACTS[0].supplier)
+#: Columns every row of the demo's BDUK files shares (canonical names of :mod:`ingest.bduk`).
+_BDUK_CONSTANTS = {
+    "country": "England",
+    "lot_id": "99",
+    "lot_name": "Demoshire and District (synthetic)",
+    "la_code": DEMO_LA_CODE,
+    "la_name": DEMO_LA_NAME,
+    "region_code": "E12999999",
+    "region_name": "Demo Region (synthetic demo)",
+}
+_BDUK_STATUS = {v: k for k, v in bduk.STATUSES.items()}
+#: Synthetic UPRNs: 12 digits starting 9999 (BDUK's files hold UPRNs of up to 12 digits).
+_UPRN_BASE = 999_900_000_000
+_NEW_UPRN_BASE = 999_950_000_000
+#: Premises written with no postcode, and with a postcode the directory lacks (not placed).
+_NO_POSTCODE, _UNKNOWN_POSTCODE = 4, 3
+
+
+def _rank_within(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Rank of each item within its group by ascending ``key`` (0 = first)."""
+    order = np.lexsort((key, groups))
+    in_order = groups[order]
+    rank = np.empty(len(key), dtype=int)
+    rank[order] = np.arange(len(key)) - np.searchsorted(in_order, in_order)
+    return rank
+
+
+def _premises(
+    rng: np.random.Generator, postcodes: pd.DataFrame, oas: pd.DataFrame, fixed: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per premises: its postcode, output area and the Ofcom measures it has.
+
+    Each output area's premises (All Premises of the OA file) are shared among its postcodes:
+    one each, the rest multinomially (Dirichlet weights), so postcodes hold from 1 to a few
+    dozen premises, about :data:`_PREMISES_PER_POSTCODE` on average. Within an area premises
+    are ranked best-connected first by a draw per postcode plus a little noise (coverage
+    clusters by street), and each count of the OA file goes to the best ranks (availability),
+    the worst (unable to receive) or a run of ranks (speed bands): the premises of an area sum
+    back to the OA file's counts exactly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``postcode_no`` (row of ``postcodes``), ``oa_code``, ``ward_code``, ``remoteness``,
+        and one bool column per count column of ``fixed`` but ``premises`` and
+        ``matched_premises``.
+    """
+    per_postcode = np.empty(len(postcodes), dtype=int)
+    for oa_code, rows in postcodes.groupby("oa_code", sort=False).indices.items():
+        weights = rng.dirichlet(np.full(len(rows), 1.5))
+        per_postcode[rows] = 1 + rng.multinomial(fixed.at[oa_code, "premises"] - len(rows), weights)
+    postcode_no = np.repeat(np.arange(len(postcodes)), per_postcode)
+    oa_code = postcodes["oa_code"].to_numpy()[postcode_no]
+    area = fixed.index.get_indexer(oa_code)
+    street = rng.uniform(size=len(postcodes))[postcode_no]
+    rank = _rank_within(area, street + rng.normal(0, 0.15, len(area)))
+
+    def count(name: str) -> np.ndarray:
+        return fixed[name].to_numpy()[area]
+
+    attributes = oas.set_index("oa_code").loc[oa_code]
+    out = {
+        "postcode_no": postcode_no,
+        "oa_code": oa_code,
+        "ward_code": attributes["ward_code"].to_numpy(),
+        "remoteness": attributes["remoteness"].to_numpy(),
+    }
+    edge = np.zeros(len(area), dtype=int)
+    for band in ("300_plus", "30_300", "10_30", "5_10", "2_5", "0_2"):  # fastest first
+        width = count(f"premises_speed_{band}")
+        out[f"premises_speed_{band}"] = (rank >= edge) & (rank < edge + width)
+        edge = edge + width
+    for name in ("sfbb", "ufbb_100", "ufbb", "gigabit", "nga"):
+        out[f"premises_{name}"] = rank < count(f"premises_{name}")
+    premises = count("premises")
+    for name in ("below_2mbit", "below_5mbit", "below_10mbit", "below_30mbit", "below_uso"):
+        out[f"premises_{name}"] = rank >= premises - count(f"premises_{name}")
+    # Fixed wireless reaches premises regardless of their line; those below the USO speed
+    # (no decent broadband from fixed or FWA) come last.
+    fwa_rank = _rank_within(area, rng.uniform(size=len(area)) + out["premises_below_uso"])
+    out["premises_fwa_decent"] = fwa_rank < count("premises_fwa_decent")
+    return pd.DataFrame(out)
+
+
+def _bduk_plans(
+    rng: np.random.Generator, premises: pd.DataFrame, postcodes: pd.DataFrame
+) -> pd.DataFrame:
+    """Draw each premises' BDUK status in both releases, spatially coherent with Ofcom's.
+
+    July 2025 (``_07``): gigabit now is Ofcom's gigabit premises. Other premises are *Under
+    Review* by whole postcodes (5 %), else in a commercial plan (``future_gigabit``) with a
+    chance that rises with the output area's gigabit share (5 % + 0.9 x share, at most 85 %),
+    else *Gigabit White*. White postcodes fall in the first Project Gigabit contract (35 % of
+    postcodes far out, 8 % nearer the centre) or the second (25 % of the rest beyond the
+    inner ring), or in one of the voucher projects (a postcode each); the rest have no
+    gigabit and no plan, so that share is highest where the OA file's gigabit coverage is
+    worst.
+
+    March 2025 (``_03``): the same premises but for 0.4 % of the gigabit ones (new builds);
+    7 % of gigabit postcodes did not have it yet (then in a commercial plan, or far out in the
+    first contract); 11 % of postcodes without gigabit were under review (5 % still are);
+    the second contract did not exist (its premises were White with no plan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per premises: ``uprn``, ``postcode`` (as written: blank or absent from the directory
+        for a few), ``recognised``, ``superfast``, ``hubs``, ``new`` (absent in March), and
+        per release suffix ``current``, ``future``, ``status`` (BDUK text), ``contract``
+        (index into :data:`_GIS_CONTRACTS`, -1 for none), ``voucher`` (index into
+        :data:`_VOUCHERS`, -1 for none).
+    """
+    n = len(premises)
+    postcode_no = premises["postcode_no"].to_numpy()
+
+    def by_postcode() -> np.ndarray:
+        return rng.uniform(size=len(postcodes))[postcode_no]
+
+    review, gained, first, second, superfast = (by_postcode() for _ in range(5))
+    gigabit = premises["premises_gigabit"].to_numpy()
+    share = premises.groupby("oa_code")["premises_gigabit"].transform("mean").to_numpy()
+    far = premises["remoteness"].to_numpy()
+    rural = far > 0.7
+
+    under_review = ~gigabit & (review < 0.05)
+    commercial = (
+        ~gigabit & ~under_review & (rng.uniform(size=n) < np.clip(0.05 + 0.9 * share, 0, 0.85))
+    )
+    white = ~gigabit & ~under_review & ~commercial
+    contract = np.full(n, -1)
+    contract[white & (first < np.where(rural, 0.35, 0.08))] = 0
+    contract[white & (contract < 0) & (far > 0.55) & (second < 0.25)] = 1
+    open_white = white & (contract < 0)
+    voucher = np.full(n, -1)
+    chosen = rng.choice(np.unique(postcode_no[open_white & rural]), len(_VOUCHERS), replace=False)
+    for project, postcode_no_of_project in enumerate(chosen):
+        voucher[open_white & (postcode_no == postcode_no_of_project)] = project
+
+    built = gigabit & (gained < 0.07)
+    contract[built & rural] = 0  # built under the first contract between the releases
+    new = gigabit & ~built & (rng.uniform(size=n) < 0.004)
+    review_03 = ~gigabit & (review < 0.11)
+    contract_03 = np.where((contract == 0) & ~review_03, 0, -1)
+    future_03 = (commercial & ~review_03) | (built & ~rural)
+    current_03 = gigabit & ~built
+
+    def status(current: np.ndarray, future: np.ndarray, reviewed: np.ndarray) -> np.ndarray:
+        return np.select(
+            [current | future, reviewed],
+            [_BDUK_STATUS["grey_or_black"], _BDUK_STATUS["under_review"]],
+            _BDUK_STATUS["white"],
+        )
+
+    uprn = _UPRN_BASE + np.cumsum(rng.integers(1, 40, n))
+    uprn[new] = _NEW_UPRN_BASE + np.cumsum(rng.integers(1, 40, int(new.sum())))
+    postcode = postcodes["postcode"].to_numpy()[postcode_no].astype(object)
+    unplaced = rng.choice(np.flatnonzero(~new), _NO_POSTCODE + _UNKNOWN_POSTCODE, replace=False)
+    postcode[unplaced[:_NO_POSTCODE]] = ""
+    unknown = unplaced[_NO_POSTCODE:]
+    postcode[unknown] = [p[:-2] + "ZZ" for p in postcode[unknown]]  # units stop far before ZZ
+    hubs = np.zeros(n, dtype=bool)
+    hubs[rng.choice(np.flatnonzero((contract == 0) & ~built), 4, replace=False)] = True
+    slow_band = premises["premises_speed_10_30"] | premises["premises_speed_30_300"]
+    return pd.DataFrame(
+        {
+            "uprn": uprn,
+            "postcode": postcode,
+            "recognised": rng.uniform(size=n) < 0.985,
+            "superfast": rural & slow_band.to_numpy() & (superfast < 0.6),
+            "hubs": hubs,
+            "new": new,
+            "current_07": gigabit,
+            "future_07": commercial,
+            "status_07": status(gigabit, commercial, under_review),
+            "contract_07": contract,
+            "voucher_07": voucher,
+            "current_03": current_03,
+            "future_03": future_03,
+            "status_03": status(current_03, future_03, review_03),
+            "contract_03": contract_03,
+            "voucher_03": np.where(review_03, -1, voucher),
+        }
+    )
+
+
+def _named(index: np.ndarray, contracts: tuple[_Contract, ...], field: str) -> np.ndarray:
+    """``field`` of ``contracts[index]`` per premises; blank where ``index`` is -1."""
+    return np.array([getattr(c, field) for c in contracts] + [""], dtype=object)[index]
+
+
+def _bduk_release(plans: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Return the rows of one BDUK release as text, under :mod:`ingest.bduk`'s names."""
+    suffix = month[-2:]
+    rows = plans[~plans["new"]] if suffix == "03" else plans
+    rows = rows.sort_values("uprn")
+
+    def flag(values: pd.Series) -> np.ndarray:
+        return np.where(values.to_numpy(bool), "true", "false")
+
+    def when(values: pd.Series, text: str) -> np.ndarray:
+        return np.where(values.to_numpy(bool), text, "")
+
+    contract = rows[f"contract_{suffix}"].to_numpy()
+    voucher = rows[f"voucher_{suffix}"].to_numpy()
+    table = {
+        "uprn": rows["uprn"].astype(str).to_numpy(),
+        "struprn": rows["uprn"].astype(str).to_numpy(),
+        "recognised": flag(rows["recognised"]),
+        "postcode": rows["postcode"].to_numpy(),
+        "subsidy_status": rows[f"status_{suffix}"].to_numpy(),
+        "current_gigabit": flag(rows[f"current_{suffix}"]),
+        "future_gigabit": flag(rows[f"future_{suffix}"]),
+        "in_gis_contract": np.where(contract >= 0, "true", "false"),
+        "gis_contract_scope": _named(contract, _GIS_CONTRACTS, "scope"),
+        "gis_final_coverage_date": _named(contract, _GIS_CONTRACTS, "final_coverage_date"),
+        "gis_contract_name": _named(contract, _GIS_CONTRACTS, "name"),
+        "gis_supplier": _named(contract, _GIS_CONTRACTS, "supplier"),
+        "in_voucher_project": np.where(voucher >= 0, "true", "false"),
+        "voucher_contract_name": _named(voucher, _VOUCHERS, "name"),
+        "voucher_supplier": _named(voucher, _VOUCHERS, "supplier"),
+        "in_superfast_contract": flag(rows["superfast"]),
+        "superfast_contract_name": when(rows["superfast"], _SUPERFAST.name),
+        "superfast_supplier": when(rows["superfast"], _SUPERFAST.supplier),
+        "in_hubs_contract": flag(rows["hubs"]),
+        "hubs_contract_name": when(rows["hubs"], _HUBS.name),
+        "hubs_supplier": when(rows["hubs"], _HUBS.supplier),
+    }
+    return pd.DataFrame(table).assign(**_BDUK_CONSTANTS)
+
+
+def _fixed_postcode_table(premises: pd.DataFrame, postcodes: pd.DataFrame) -> pd.DataFrame:
+    """Ofcom's postcode file rows: % of each postcode's premises, one decimal (``100.0``)."""
+    measures = [c for c in premises.columns if c.startswith("premises_")]
+    shares = 100 * premises.groupby("postcode_no")[measures].mean()
+    spaced = postcodes["postcode"].to_numpy()[shares.index]
+    table = {
+        "postcode": [p.replace(" ", "") for p in spaced],
+        "postcode_space": spaced,
+        "postcode_area": [p[:2] for p in spaced],
+    }
+    for name in measures:
+        table[f"pct_{name}"] = [f"{v:.1f}" for v in shares[name]]
+    return pd.DataFrame(table).sort_values("postcode")
+
+
+def _not_spots(
+    rng: np.random.Generator, postcodes: pd.DataFrame, place: DemoPlace, fixed: pd.DataFrame
+) -> pd.DataFrame:
+    """Mobile not-spot postcodes: clustered in four neighbouring wards, plus a few elsewhere.
+
+    The cluster is the ward with the worst gigabit coverage in the OA file and its three
+    nearest wards (hills on the rural edge, where fixed lines are also poor, so some premises
+    are in double not-spots); within them a postcode is a not-spot with a chance that rises
+    with its output area's distance from the centre. Six more are scattered in other wards.
+    """
+    per_ward = fixed.groupby(place.oas.set_index("oa_code")["ward_code"]).sum()
+    worst = (per_ward["premises_gigabit"] / per_ward["premises"]).idxmin()
+    centres = place.wards.set_index("ward_code").geometry.centroid
+    cluster = centres.distance(centres[worst]).nsmallest(4).index
+    far = place.oas.set_index("oa_code")["remoteness"].reindex(postcodes["oa_code"]).to_numpy()
+    inside = postcodes["ward_code"].isin(cluster).to_numpy()
+    chance = np.where(inside, np.clip(0.45 * (far - 0.4), 0.05, 0.45), 0.0)
+    chosen = rng.uniform(size=len(postcodes)) < chance
+    chosen[rng.choice(np.flatnonzero(~inside), 6, replace=False)] = True
+    return pd.DataFrame({"postcode": sorted(postcodes["postcode"][chosen])})
+
+
+_COMPASS = ("East", "North East", "North", "North West", "West", "South West", "South",
+            "South East")  # fmt: skip
+
+
+def _constituencies(rng: np.random.Generator, wards: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Group the wards into :data:`CONSTITUENCY_CODES`: equal runs of wards around the centre.
+
+    Wards are ordered by the bearing of their centroid from the centre, starting at a random
+    bearing, and cut into as many runs as there are constituencies; each is named after the
+    compass point of its wards' mean centroid ("Demoshire North (synthetic)").
+    """
+    centres = wards.geometry.centroid
+    dx, dy = centres.x - _CENTRE[0], centres.y - _CENTRE[1]
+    bearing = (np.arctan2(dy, dx) - rng.uniform(0, 2 * math.pi)) % (2 * math.pi)
+    runs = np.array_split(np.argsort(bearing.to_numpy()), len(CONSTITUENCY_CODES))
+    code = np.empty(len(wards), dtype=object)
+    name = np.empty(len(wards), dtype=object)
+    for pcon, members in zip(CONSTITUENCY_CODES, runs, strict=True):
+        angle = math.atan2(dy.iloc[members].mean(), dx.iloc[members].mean())
+        point = _COMPASS[round(angle / (math.pi / 4)) % len(_COMPASS)]
+        code[members] = pcon
+        name[members] = f"Demoshire {point} (synthetic)"
+    return pd.DataFrame(
+        {
+            "ward_code": wards["ward_code"],
+            "ward_name": wards["ward_name"],
+            "pcon_code": code,
+            "pcon_name": name,
+            "la_code": DEMO_LA_CODE,
+            "la_name": DEMO_LA_NAME,
+        }
+    ).sort_values("ward_code")
+
+
+def _mobile_constituency_rows(
+    rng: np.random.Generator,
+    lookup: pd.DataFrame,
+    place: DemoPlace,
+    postcodes: pd.DataFrame,
+    not_spots: pd.DataFrame,
+    release: Release,
+) -> pd.DataFrame:
+    """Ofcom mobile rows of the synthetic constituencies, coherent with the not-spot list.
+
+    Premises are those of the constituency's output areas (so the rows sum to the place's);
+    coverage by no or one operator weighs more the larger the share of its postcodes listed
+    as not-spots (``hardship`` 1 + 20 x that share).
+    """
+    constituency_of = lookup.set_index("ward_code")["pcon_code"]
+    oa_constituency = place.oas["ward_code"].map(constituency_of)
+    listed = postcodes["postcode"].isin(not_spots["postcode"])
+    listed_share = listed.groupby(postcodes["ward_code"].map(constituency_of)).mean()
+    land = place.oas.geometry.area
+    rows = [
+        _mobile_row(
+            rng,
+            {"constituency_code": code, "constituency_name": name},
+            int(place.oas.loc[oa_constituency == code, "premises"].sum()),
+            release,
+            share=float(land[oa_constituency == code].sum() / land.sum()),
+            hardship=1 + 20 * float(listed_share[code]),
+        )
+        for code, name in lookup.groupby("pcon_code")["pcon_name"].first().items()
+    ]
+    return pd.concat(rows, ignore_index=True)
 
 
 def _lookup_csv(rows: pd.DataFrame, headers: Mapping[str, str]) -> str:
@@ -518,7 +918,8 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
     _write_csv(
         paths["ofcom_mobile_la"],
         mobile,
-        _mobile_la_row(rng, int(place.oas["premises"].sum()), mobile),
+        _mobile_row(rng, {"la_code": DEMO_LA_CODE, "la_name": DEMO_LA_NAME},
+                    int(place.oas["premises"].sum()), mobile),
         bom=False, crlf=True, final_newline=True,
     )  # fmt: skip
     _write_csv(
@@ -539,9 +940,43 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
     )  # fmt: skip
     venues = _venues(np.random.default_rng(seed + 3), postcodes)
     paths["venues"].write_text(venues.to_csv(index=False, lineterminator="\r\n"), "utf-8")
+
+    premises = _premises(np.random.default_rng(seed + 4), postcodes, place.oas, fixed)
+    plans = _bduk_plans(np.random.default_rng(seed + 5), premises, postcodes)
+    for role, month in BDUK_MONTHS.items():
+        _write_csv(
+            paths[role], bduk.RELEASE_2025, _bduk_release(plans, month),
+            bom=month == "2025-03", crlf=False, final_newline=True,
+        )  # fmt: skip
+    _write_csv(
+        paths["ofcom_fixed_postcode"],
+        ofcom_fixed.POSTCODE_RELEASES[-1],
+        _fixed_postcode_table(premises, postcodes),
+        bom=False, crlf=False, final_newline=True,
+    )  # fmt: skip
+    not_spots = _not_spots(np.random.default_rng(seed + 6), postcodes, place, fixed)
+    paths["ofcom_mobile_not_spots"].write_text(not_spots.to_csv(index=False, lineterminator="\n"))
+    constituencies = _constituencies(np.random.default_rng(seed + 7), place.wards)
+    paths["ward_constituency_lookup"].write_text(
+        _lookup_csv(
+            constituencies,
+            {"ward_code": "WD22CD", "ward_name": "WD22NM", "pcon_code": "PCON22CD",
+             "pcon_name": "PCON22NM", "la_code": "LAD22CD", "la_name": "LAD22NM"},
+        )
+    )  # fmt: skip
+    mobile_pcon = ofcom_mobile.PCON_RELEASES[-1]
+    _write_csv(
+        paths["ofcom_mobile_constituency"],
+        mobile_pcon,
+        _mobile_constituency_rows(
+            np.random.default_rng(seed + 8), constituencies, place, postcodes, not_spots,
+            mobile_pcon,
+        ),
+        bom=False, crlf=True, final_newline=True,
+    )  # fmt: skip
     (folder / "SYNTHETIC_DEMO_DATA.txt").write_text(
         f"Every file in this folder is {SYNTHETIC_LABEL}.\n"
         f"Generated by digital-inclusion-map (ingest.demo, seed {seed}) in the real formats of\n"
-        "ONS, Ofcom, MHCLG and Nomis so that the demo runs through the real parsers.\n"
+        "ONS, Ofcom, BDUK, MHCLG and Nomis so that the demo runs through the real parsers.\n"
     )
     return paths
