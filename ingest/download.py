@@ -296,6 +296,38 @@ CATALOGUE: tuple[Source, ...] = (
         filter_field="LAD24CD",
     ),
     Source(
+        group="ward_constituency_lookup",
+        nations="EWS",
+        release="July 2024",
+        title=(
+            "Ward to Westminster Parliamentary Constituency to LAD to UTLA (July 2024) Lookup in UK"
+        ),
+        publisher=_ONS_PORTAL,
+        kind="arcgis_table",
+        base="ons_arcgis",
+        path=_arcgis("WD24_PCON24_LAD24_UTLA24_UK_LU"),
+        files=(("ward_constituency_lookup", "WD24_PCON24_LAD24_UTLA24_UK_LU.csv"),),
+        landing_page=_GEOPORTAL
+        + "ward-to-westminster-parliamentary-constituency-to-lad-to-utla-july-2024-lookup-in-uk/"
+        "about",
+        licence=OGL,
+        attribution=_ONS,
+        confirmed=True,
+        evidence=(
+            "service name and fields WD24CD, WD24NM, PCON24CD, PCON24NM, LAD24CD, LAD24NM in "
+            "public code querying it (outFields, where on WD24CD); UTLA24CD, UTLA24NM asked of it "
+            "in another; landing page cited by several projects, one noting it caps answers at "
+            "1,000 rows (paged on exceededTransferLimit, as here)"
+        ),
+        filter_field="LAD24CD",
+        params=(("outFields", "WD24CD,WD24NM,PCON24CD,PCON24NM,LAD24CD,LAD24NM"),),
+        notes=(
+            "Wards 2024, as the ward boundaries above. Not best fit: a ward split by constituency "
+            "boundaries is on one row per constituency (ingest.constituencies refuses it unless "
+            "told to keep and label it)."
+        ),
+    ),
+    Source(
         group="output_areas",
         release="December 2021 (V2)",
         title="Output Areas (December 2021) Boundaries EW BGC (V2)",
@@ -476,6 +508,116 @@ CATALOGUE: tuple[Source, ...] = (
         evidence=(
             "zip address in several public scripts (probed HTTP 200 in one); member "
             "202507_mobile_coverage_r01/202507_mobile_coverage_laua_r01.csv in public code"
+        ),
+    ),
+    Source(
+        group="ofcom_mobile_constituency",
+        nations="EWS",
+        release="202601",
+        title=(
+            "Connected Nations update Spring 2026: mobile coverage by Westminster constituency "
+            "(data as at January 2026)"
+        ),
+        publisher="Ofcom, Connected Nations",
+        kind="zip",
+        base="ofcom",
+        path=_OFCOM_SITEASSETS
+        + "/connected-nations-spring-2026/202601_mobile_coverage_r1.zip?v=417690",
+        files=(("ofcom_mobile_constituency", "202601_mobile_coverage_pcon_r01.csv"),),
+        landing_page=_OFCOM_2026_PAGE,
+        licence=OGL,
+        attribution=_OFCOM,
+        confirmed=True,
+        evidence=(
+            "the mobile zip above (its address confirmed); member name in public code reading "
+            "it (columns parl_const_name, prem_count, {tech}_prem_out_N), and another project's "
+            "notes that the mobile zip holds the pcon, laua and devcon files together"
+        ),
+        notes=(
+            "The same zip as the LA mobile file (downloaded once, kept in archives/). "
+            "ingest.ofcom_mobile knows the 202507 layout (assumed the LA file's with parl_const, "
+            "parl_const_name); if 202601 differs the build skips it."
+        ),
+    ),
+    Source(
+        group="ofcom_mobile_constituency",
+        nations="EWS",
+        release="202507",
+        title="Connected Nations 2025: mobile coverage by Westminster constituency (July 2025)",
+        publisher="Ofcom, Connected Nations",
+        kind="zip",
+        base="ofcom",
+        path=_OFCOM_SITEASSETS + "/connected-nations-2025/202507_mobile_coverage_r01.zip?v=407840",
+        files=(("ofcom_mobile_constituency", "202507_mobile_coverage_pcon_r01.csv"),),
+        landing_page=_OFCOM_2025_PAGE,
+        licence=OGL,
+        attribution=_OFCOM,
+        confirmed=True,
+        evidence=(
+            "the mobile zip above (its address confirmed); member name in public code naming "
+            "the constituency files of the Connected Nations mobile zips"
+        ),
+    ),
+    Source(
+        group="ofcom_not_spots",
+        nations="EWS",
+        release="latest",
+        title="Mobile 'not-spot' data: postcodes where some premises get no reliable indoor signal",
+        publisher="Ofcom, Connected Nations and infrastructure research",
+        kind="file",
+        base="ofcom",
+        path=None,
+        files=(("ofcom_mobile_not_spots", "ofcom_mobile_not_spot_postcodes.csv"),),
+        landing_page=(
+            "https://www.ofcom.org.uk/research-and-data/multi-sector-research/infrastructure-research"
+        ),
+        licence=OGL,
+        attribution=_OFCOM,
+        confirmed=False,
+        evidence=(
+            "Ofcom's page says it publishes not-spot postcode lists from time to time; no file "
+            "address or layout was found in public material. Save the list as a CSV whose one "
+            "column is headed 'postcode' (the layout ingest.ofcom_notspots reads), with the "
+            "month of the list in the name (e.g. ofcom_mobile_not_spot_postcodes_2025-07.csv)."
+        ),
+        default=False,
+        notes="Optional. Ask with --release ofcom_not_spots=latest for the instructions.",
+    ),
+    # --- BDUK premises in plans -------------------------------------------------------------
+    Source(
+        group="bduk_premises",
+        release="January 2025 OMR",
+        title=(
+            "January 2025 OMR and premises in BDUK plans (England and Wales), published 1 July "
+            "2025: one CSV per local authority district, zipped by region"
+        ),
+        publisher="Building Digital UK (Department for Science, Innovation and Technology)",
+        kind="file",
+        base="gov_uk_assets",
+        path=None,
+        files=(("bduk_premises", "premises_in_bduk_plans_january_2025_omr.csv"),),
+        landing_page=(
+            "https://www.gov.uk/government/publications/"
+            "january-2025-omr-and-premises-in-bduk-plans-england-and-wales"
+        ),
+        licence=OGL,
+        attribution=(
+            "Contains public sector information licensed under the Open Government Licence v3.0 "
+            "(Building Digital UK). Contains OS data © Crown copyright and database right"
+        ),
+        confirmed=False,
+        evidence=(
+            "the page (cited by several public projects) lists one zip per region behind opaque "
+            "media addresses; none was found in public material. On it, download your region's "
+            "zip and save your authority's CSV from it under the file name given (the month and "
+            "year in the name are the release the build reports)."
+        ),
+        default=False,
+        nations="EW",
+        notes=(
+            "Optional; about 186,000 rows for a city. Ask with --release "
+            "'bduk_premises=January 2025 OMR' for the instructions. Later OMR pages (January "
+            "2026, May 2026) exist; ingest.bduk reads the 2025 layout only."
         ),
     ),
     # --- MHCLG English Indices of Deprivation ----------------------------------------------
@@ -692,12 +834,14 @@ DEFAULT_RELEASES: dict[str, str] = {
     "lsoa_ward_lookup": "LSOA 2021 to wards 2024 (best fit)",
     "oa_lsoa_lookup": "OA 2021 to LSOA 2021 to LAD 2022 (exact fit, v3)",
     "wards": "December 2024",
+    "ward_constituency_lookup": "July 2024",
     "output_areas": "December 2021 (V2)",
     "lsoas_2021": "December 2021 (V5)",
     "lsoa11_lsoa21_lookup": "LSOA 2011 to LSOA 2021 to LAD 2022 (exact fit, v5)",
     "lsoas_2011": "December 2011 (V3)",
     "ofcom_fixed": "202601",
     "ofcom_mobile": "202601",
+    "ofcom_mobile_constituency": "202601",
     "iod": "2019",
     "wimd": "2019",
     "simd": "2020v2",
@@ -819,8 +963,9 @@ def download_sources(
     -------
     dict of str to Path
         Role (``"wards"``, ``"output_areas"``, ``"lsoas"``, ``"lsoa_ward_lookup"``,
-        ``"oa_lsoa_lookup"``, ``"ofcom_fixed_oa"``, ``"ofcom_fixed_la"``,
-        ``"ofcom_mobile_la"``, ``"iod"``, ``"census_age"``, and with IoD 2019
+        ``"ward_constituency_lookup"``, ``"oa_lsoa_lookup"``, ``"ofcom_fixed_oa"``,
+        ``"ofcom_fixed_la"``, ``"ofcom_mobile_la"``, ``"ofcom_mobile_constituency"``,
+        ``"iod"``, ``"census_age"``, and with IoD 2019
         ``"lsoas_2011"``, ``"lsoa11_lsoa21_lookup"``) -> saved file. Role names are
         informative: the build recognises every file by its content (:mod:`ingest.discover`),
         where both LSOA boundary vintages are ``"lsoas"``.

@@ -20,6 +20,7 @@ from ingest import download as dl
 from ingest import settings
 from ingest._errors import IngestError
 from ingest._http import DownloadError, sha256_file
+from ingest.constituencies import read_ward_constituencies
 from ingest.data_zones import read_data_zone_lookup
 from ingest.ons_geography import read_lookup
 
@@ -264,6 +265,41 @@ def fake_ons() -> dict[str, Layer]:
         {"LSOA11CD": c, "LSOA11NM": "x", "_geometry": box(i, 3)}
         for i, c in enumerate(sorted({*LSOA11_OF.values(), "E01004999"}))
     ]
+    #: the service's own columns, UTLA and ObjectId included, and a ward of Kirklees split
+    #: between three constituencies, which the LAD24CD filter leaves out
+    constituencies = [
+        {
+            "WD24CD": code,
+            "WD24NM": f"Ward {i}",
+            "PCON24CD": "E14001065" if i < 3 else "E14001519",
+            "PCON24NM": "Altrincham and Sale West" if i < 3 else "Stretford and Urmston",
+            "LAD24CD": LA,
+            "LAD24NM": "Trafford",
+            "UTLA24CD": LA,
+            "UTLA24NM": "Trafford",
+            "ObjectId": i + 1,
+        }
+        for i, code in enumerate(WARDS_HERE)
+    ] + [
+        {
+            "WD24CD": "E05008562",
+            "WD24NM": "Kirkburton",
+            "PCON24CD": pcon,
+            "PCON24NM": name,
+            "LAD24CD": "E08000034",
+            "LAD24NM": "Kirklees",
+            "UTLA24CD": "E11000006",
+            "UTLA24NM": "West Yorkshire",
+            "ObjectId": 10 + n,
+        }
+        for n, (pcon, name) in enumerate(
+            [
+                ("E14000645", "Colne Valley"),
+                ("E14000666", "Dewsbury"),
+                ("E14000756", "Huddersfield"),
+            ]
+        )
+    ]
     names = [
         {"LAD24CD": LA, "LAD24NM": "Trafford"},
         {"LAD24CD": OTHER_LA, "LAD24NM": "Bolton"},
@@ -272,6 +308,7 @@ def fake_ons() -> dict[str, Layer]:
     return {
         "Wards_December_2024_Boundaries_UK_BGC": Layer(wards, geometry=True),
         "LSOA21_WD24_LAD24_EW_LU": Layer(lookup, geometry=False),
+        "WD24_PCON24_LAD24_UTLA24_UK_LU": Layer(constituencies, geometry=False),
         "OA_LSOA_MSOA_EW_DEC_2021_LU_v3": Layer(oa_lookup, geometry=False),
         "Output_Areas_2021_EW_BGC_V2": Layer(oa_bounds, geometry=True),
         "Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5": Layer(
@@ -292,6 +329,7 @@ def fake_ons() -> dict[str, Layer]:
 OA_CSV = b"output_area,All Premises\nE00000001,120\n"
 LA_CSV = b"laua,laua_name,All Premises\nE08000009,Trafford,107154\n"
 MOBILE_CSV = b"laua,laua_name,prem_count\r\nE08000009,Trafford,107154\r\n"
+MOBILE_PCON_CSV = b"parl_const,parl_const_name,prem_count\r\nE14001065,Altrincham,51000\r\n"
 IOD_BYTES = b"PK\x03\x04 not really a workbook, never parsed by the download"
 
 
@@ -309,7 +347,11 @@ FIXED_ZIP = {
     "202601_fixed_laua_coverage_r1/202601_fixed_laua_coverage_r1.csv": LA_CSV,
     "postcode_files/202601_fixed_pc_coverage_r2_CR.csv": b"postcode\n",
 }
-MOBILE_ZIP = {"202601_mobile_coverage_r1/202601_mobile_coverage_laua_r01.csv": MOBILE_CSV}
+MOBILE_ZIP = {
+    "202601_mobile_coverage_r1/202601_mobile_coverage_laua_r01.csv": MOBILE_CSV,
+    "202601_mobile_coverage_r1/202601_mobile_coverage_pcon_r01.csv": MOBILE_PCON_CSV,
+    "202601_mobile_coverage_r1/202601_mobile_coverage_devcon_r01.csv": b"devcon\n",
+}
 NOMIS_HEADER = '"GEOGRAPHY_CODE","GEOGRAPHY_NAME","C2021_AGE_102","C2021_AGE_102_NAME","OBS_VALUE"'
 
 
@@ -379,6 +421,7 @@ def test_download_fetches_every_source_filtered_to_the_authority(
         "lsoa_ward_lookup",
         "oa_lsoa_lookup",
         "wards",
+        "ward_constituency_lookup",
         "output_areas",
         "lsoas",
         "lsoa11_lsoa21_lookup",
@@ -386,10 +429,21 @@ def test_download_fetches_every_source_filtered_to_the_authority(
         "ofcom_fixed_oa",
         "ofcom_fixed_la",
         "ofcom_mobile_la",
+        "ofcom_mobile_constituency",
         "iod",
         "census_age",
     }
     assert all(path.parent == dest for path in files.values())
+
+    constituencies = read_ward_constituencies(files["ward_constituency_lookup"])
+    assert constituencies["ward_code"].tolist() == WARDS_HERE  # Kirklees' split ward not asked
+    assert set(constituencies["constituency_code"]) == {"E14001065", "E14001519"}
+    layer = publishers["layers"]["WD24_PCON24_LAD24_UTLA24_UK_LU"]
+    assert layer.wheres == [f"LAD24CD = '{LA}'"] * 3  # 5 wards, 2 per answer
+    asked = server.seen("/arcgis/WD24_PCON24_LAD24_UTLA24_UK_LU/FeatureServer/0/query")[0]
+    assert dict(parse_qsl(urlsplit(asked.path).query))["outFields"] == (
+        "WD24CD,WD24NM,PCON24CD,PCON24NM,LAD24CD,LAD24NM"
+    )
 
     wards = json.loads(files["wards"].read_text())
     assert wards["type"] == "FeatureCollection"
@@ -429,6 +483,9 @@ def test_download_fetches_every_source_filtered_to_the_authority(
     assert files["ofcom_fixed_oa"].read_bytes() == OA_CSV
     assert files["ofcom_fixed_la"].read_bytes() == LA_CSV
     assert files["ofcom_mobile_la"].read_bytes() == MOBILE_CSV
+    assert files["ofcom_mobile_constituency"].read_bytes() == MOBILE_PCON_CSV
+    assert server.count("/ofcom" + path_of("ofcom_mobile")) == 1  # one zip for both files
+    assert not list(dest.rglob("*devcon*"))
     assert not list(dest.rglob("*_res_*")) and not list(dest.rglob("*_pc_*"))
     assert files["iod"].read_bytes() == IOD_BYTES
     assert not [p for p in dest.rglob("*") if p.name.endswith((".tmp", ".part"))]
@@ -740,6 +797,56 @@ def test_a_scottish_council_gets_the_data_zone_lookup_and_is_told_to_save_simd(
     recorded = manifest_of(dest)["files"]
     assert list(recorded) == [saved.name]
     assert recorded[saved.name]["sha256"] == sha256_file(saved)
+
+
+@pytest.mark.parametrize(
+    ("group", "release", "page", "name", "how"),
+    [
+        (
+            "bduk_premises",
+            "January 2025 OMR",
+            "january-2025-omr-and-premises-in-bduk-plans-england-and-wales",
+            "premises_in_bduk_plans_january_2025_omr.csv",
+            "your region's zip",
+        ),
+        (
+            "ofcom_not_spots",
+            "latest",
+            "infrastructure-research",
+            "ofcom_mobile_not_spot_postcodes.csv",
+            "one column is headed 'postcode'",
+        ),
+    ],
+)
+def test_bduk_and_not_spots_are_opt_in_and_name_the_page_and_the_file(
+    server: ApiServer, publishers: dict, tmp_path: Path, group, release, page, name, how
+) -> None:
+    assert group not in {s.group for s in dl.select_sources()}
+    with pytest.raises(DownloadError, match="no confirmed address") as info:
+        fetch(tmp_path / "t", publishers, releases={group: release}, only=[group])
+    message = str(info.value)
+    assert "1 source(s)" in message
+    assert page in message and name in message
+    source = next(s for s in dl.CATALOGUE if s.group == group)
+    assert how in source.evidence
+    assert server.count() == 0
+
+
+def test_bduk_serves_england_and_wales_only() -> None:
+    asked = {"bduk_premises": "January 2025 OMR"}
+    assert "bduk_premises" in {s.group for s in dl.select_sources(asked, nation="W")}
+    assert "bduk_premises" not in {s.group for s in dl.select_sources(asked, nation="S")}
+
+
+def test_constituency_files_follow_the_ward_and_mobile_releases() -> None:
+    chosen = {s.group: s for s in dl.select_sources()}
+    lookup = chosen["ward_constituency_lookup"]
+    assert lookup.filter_field == "LAD24CD" and "WD24" in lookup.path  # the wards' vintage
+    assert chosen["ofcom_mobile_constituency"].path == chosen["ofcom_mobile"].path
+    older = dl.select_sources({"ofcom_mobile": "202507", "ofcom_mobile_constituency": "202507"})
+    paths = {s.group: s.path for s in older if s.group.startswith("ofcom_mobile")}
+    assert paths["ofcom_mobile"] == paths["ofcom_mobile_constituency"]
+    assert "S" in lookup.nations
 
 
 def test_only_needs_its_prerequisites_in_the_folder(publishers: dict, tmp_path: Path) -> None:
