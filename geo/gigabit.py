@@ -325,7 +325,7 @@ def plan_changes(
             {"area": area.to_numpy(), "status": plan_status(kept).to_numpy()},
             index=pd.Index(kept["uprn"].to_numpy(), name="uprn"),
         )
-    both = sides["before"].join(sides["now"], how="outer", lsuffix="_before", rsuffix="_now")
+    both = sides["before"].join(sides["now"], how="outer", suffixes=("_before", "_now"))
     both["area"] = both["area_now"].fillna(both["area_before"])
     was, is_ = both["status_before"], both["status_now"]
     in_both = was.notna() & is_.notna()

@@ -49,8 +49,11 @@ RISK_INDEX = Indicator(
     "Computed from the ward indicators by geo.index (see METHODOLOGY.md)",
 )
 
-#: Column of the ward store behind each not-spot flag, and its geography level.
+#: Column of the ward store behind each not-spot flag. Mobile: the ward's share of premises in
+#: Ofcom's not-spot postcodes where the store has it, else the authority's share with no indoor
+#: 4G (local-authority context, the same on every ward).
 _FIXED_SHARE = "pct_premises_below_uso"
+_MOBILE_WARD_SHARE = "pct_premises_in_mobile_not_spot_postcodes"
 _MOBILE_SHARE = "la_pct_premises_no_4g_indoor"
 
 #: Counts summed by :func:`people_reached`.
@@ -184,6 +187,8 @@ DEFAULT_SPEC = IndexSpec(
             "pct_premises_below_uso": 5,
             "pct_premises_without_superfast": 5,
             "pct_premises_without_gigabit": 5,
+            "pct_premises_no_gigabit_no_plan": 5,
+            "pct_premises_in_mobile_not_spot_postcodes": 5,
         }
     ),
     demography=ComponentSpec({"pct_residents_65_plus": 5, "pct_residents_75_plus": 5}),
@@ -621,10 +626,12 @@ def not_spots(
 
     - Fixed not-spot (**ward** level): the ward's ``pct_premises_below_uso`` is at least
       ``fixed_threshold_pct``.
-    - Mobile not-spot (**local-authority** level): the authority's
-      ``la_pct_premises_no_4g_indoor`` is at least ``mobile_threshold_pct``. Ofcom publishes
-      mobile coverage per local authority only, so this flag is the same on every ward of an
-      authority: context, not a ward measurement.
+    - Mobile not-spot: at **ward** level when the store has Ofcom's not-spot postcodes and
+      BDUK premises (``pct_premises_in_mobile_not_spot_postcodes``, the share of the ward's
+      premises in postcodes where some premises lack reliable indoor signal from every
+      network) at least ``mobile_threshold_pct``; otherwise at **local-authority** level, the
+      authority's ``la_pct_premises_no_4g_indoor``: the same on every ward of an authority,
+      context, not a ward measurement.
     - Double not-spot: both.
 
     Unknown is never False: a missing input gives NA, with a note in ``attrs["notes"]``.
@@ -636,8 +643,8 @@ def not_spots(
     fixed_threshold_pct : float, default FIXED_NOT_SPOT_PCT
         Share of the ward's premises below the USO (%) from which it is a fixed not-spot.
     mobile_threshold_pct : float, default MOBILE_NOT_SPOT_PCT
-        Share of the authority's premises with no indoor 4G from any operator (%) from which
-        it is a mobile not-spot.
+        Share of premises (%) from which a ward is a mobile not-spot: of the ward's premises
+        in not-spot postcodes, or of the authority's premises with no indoor 4G.
 
     Returns
     -------
@@ -655,12 +662,17 @@ def not_spots(
     for name, value in (("fixed", fixed_threshold_pct), ("mobile", mobile_threshold_pct)):
         if not 0 <= value <= 100:
             raise ValueError(f"{name}_threshold_pct must be 0 to 100 (%); found {value}")
+    ward_mobile = _MOBILE_WARD_SHARE in wards and wards[_MOBILE_WARD_SHARE].notna().any()
+    mobile_share = _MOBILE_WARD_SHARE if ward_mobile else _MOBILE_SHARE
+    mobile_level = "ward" if ward_mobile else "local authority"
     notes = [
-        f"mobile_not_spot uses {_MOBILE_SHARE}: Ofcom publishes mobile coverage per local "
-        "authority only, so it is the same on every ward"
+        f"mobile_not_spot uses {_MOBILE_WARD_SHARE}: premises in Ofcom's not-spot postcodes"
+        if ward_mobile
+        else f"mobile_not_spot uses {_MOBILE_SHARE}: with no not-spot postcode list, mobile "
+        "coverage is known per local authority only, so it is the same on every ward"
     ]
     fixed = _at_or_above(wards, _FIXED_SHARE, fixed_threshold_pct, "fixed_not_spot", notes)
-    mobile = _at_or_above(wards, _MOBILE_SHARE, mobile_threshold_pct, "mobile_not_spot", notes)
+    mobile = _at_or_above(wards, mobile_share, mobile_threshold_pct, "mobile_not_spot", notes)
     result = pd.DataFrame(
         {"fixed_not_spot": fixed, "mobile_not_spot": mobile, "double_not_spot": fixed & mobile},
         index=wards.index,
@@ -672,8 +684,8 @@ def not_spots(
         },
         "level": {
             "fixed_not_spot": "ward",
-            "mobile_not_spot": "local authority",
-            "double_not_spot": "ward (fixed) and local authority (mobile)",
+            "mobile_not_spot": mobile_level,
+            "double_not_spot": f"ward (fixed) and {mobile_level} (mobile)",
         },
         "notes": notes,
     }

@@ -27,7 +27,8 @@ class Indicator:
     label : str
         Plain-words label for a council officer.
     unit : str
-        ``"%"``, ``"premises"``, ``"people"``, ``"rank"`` or ``"score"`` (0 to 10).
+        ``"%"``, ``"premises"``, ``"people"``, ``"postcodes"``, ``"rank"`` or ``"score"`` (0 to
+        10).
     level : {"ward", "local authority"}
         ``"ward"`` when measured for the ward (or built from its small areas);
         ``"local authority"`` when it is the LA's figure shown on every ward as context.
@@ -39,7 +40,7 @@ class Indicator:
 
     name: str
     label: str
-    unit: Literal["%", "premises", "people", "rank", "score"]
+    unit: Literal["%", "premises", "people", "postcodes", "rank", "score"]
     level: Literal["ward", "local authority"]
     higher_is_worse: bool
     source: str
@@ -52,6 +53,18 @@ _IOD = (
     "The nation's index of multiple deprivation (England: IoD 2019, MHCLG; Wales: WIMD 2019, "
     "Welsh Government; by LSOA, weighted by Census 2021 residents. Scotland: SIMD 2020v2, "
     "Scottish Government; by data zone, weighted by the residents SIMD publishes)"
+)
+_BDUK = (
+    "Building Digital UK, Premises in BDUK plans (one row per premises), placed in wards by "
+    "postcode through the ONS Postcode Directory"
+)
+_NOT_SPOTS = (
+    "Ofcom mobile not-spot postcode list (postcodes where some premises lack reliable indoor "
+    "signal from every network), with BDUK premises per postcode, placed in wards by postcode"
+)
+_DOUBLE = (
+    "Ofcom mobile not-spot postcodes, Ofcom fixed coverage by postcode (USO speed) and BDUK "
+    "premises per postcode: bounds by postcode, summed to wards (see METHODOLOGY.md)"
 )
 _CENSUS = (
     "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup; Scotland: the "
@@ -66,6 +79,9 @@ SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _OFCOM_MOBILE: ("ofcom_mobile_la",),
     _IOD: ("iod", "wimd", "simd", "lsoa_ward_lookup", "data_zone_ward_lookup"),
     _CENSUS: ("census_age", "simd", "lsoa_ward_lookup", "data_zone_ward_lookup"),
+    _BDUK: ("bduk_premises", "postcodes"),
+    _NOT_SPOTS: ("ofcom_mobile_not_spots", "bduk_premises", "postcodes"),
+    _DOUBLE: ("ofcom_mobile_not_spots", "ofcom_fixed_postcode", "bduk_premises", "postcodes"),
 }
 
 INDICATORS: dict[str, Indicator] = {
@@ -73,8 +89,9 @@ INDICATORS: dict[str, Indicator] = {
     for i in (
         Indicator(
             "pct_premises_below_uso",
-            f"Premises below the USO (under {thresholds.USO_DOWNLOAD_MBIT} Mbit/s down or "
-            f"{thresholds.USO_UPLOAD_MBIT} up, fixed or FWA)",
+            f"Premises below the USO speed (under {thresholds.USO_DOWNLOAD_MBIT} Mbit/s down or "
+            f"{thresholds.USO_UPLOAD_MBIT} up from fixed lines or fixed wireless; a speed, not "
+            "USO eligibility)",
             "%", "ward", True, _OFCOM_FIXED,
         ),
         Indicator(
@@ -87,8 +104,39 @@ INDICATORS: dict[str, Indicator] = {
             f"Premises without gigabit-capable broadband ({thresholds.GIGABIT_MBIT} Mbit/s)",
             "%", "ward", True, _OFCOM_FIXED,
         ),
-        Indicator("premises_below_uso", "Premises below the USO (number)", "premises", "ward",
-                  True, _OFCOM_FIXED),
+        Indicator("premises_below_uso", "Premises below the USO speed (number)", "premises",
+                  "ward", True, _OFCOM_FIXED),
+        Indicator(
+            "pct_premises_no_gigabit_no_plan",
+            "Premises with no gigabit and no plan (no gigabit now, no commercial plan, no "
+            "Project Gigabit contract or voucher project, not under review)",
+            "%", "ward", True, _BDUK,
+        ),
+        Indicator("premises_no_gigabit_no_plan", "Premises with no gigabit and no plan (number)",
+                  "premises", "ward", True, _BDUK),
+        Indicator("pct_premises_gigabit_now", "Premises gigabit-capable now (BDUK)", "%", "ward",
+                  False, _BDUK),
+        Indicator("pct_premises_project_gigabit", "Premises in a Project Gigabit contract", "%",
+                  "ward", False, _BDUK),
+        Indicator(
+            "pct_premises_in_mobile_not_spot_postcodes",
+            "Premises in mobile not-spot postcodes (where some premises lack reliable indoor "
+            "signal from every network)",
+            "%", "ward", True, _NOT_SPOTS,
+        ),
+        Indicator("mobile_not_spot_postcodes", "Mobile not-spot postcodes (number)", "postcodes",
+                  "ward", True, _NOT_SPOTS),
+        Indicator(
+            "premises_double_not_spot_max",
+            "Premises possibly in double not-spots (at most: in a mobile not-spot postcode and "
+            "below the USO speed)",
+            "premises", "ward", True, _DOUBLE,
+        ),
+        Indicator(
+            "premises_double_not_spot_min",
+            "Premises surely in double not-spots (at least)",
+            "premises", "ward", True, _DOUBLE,
+        ),
         Indicator("premises", "Premises (all)", "premises", "ward", False, _OFCOM_FIXED),
         Indicator("pct_residents_65_plus", "Residents aged 65 and over", "%", "ward", True,
                   _CENSUS),
@@ -122,7 +170,7 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             "la_pct_premises_below_uso",
-            "Premises below the USO (whole local authority)",
+            "Premises below the USO speed (whole local authority)",
             "%", "local authority", True, _OFCOM_FIXED_LA,
         ),
         Indicator(
@@ -188,6 +236,13 @@ SHARES: dict[str, tuple[str, str]] = {
     "pct_residents_75_plus": ("residents_75_plus", "residents"),
     "pct_residents_most_deprived_decile": ("residents_most_deprived_decile", "residents"),
     "pct_residents_most_deprived_quintile": ("residents_most_deprived_quintile", "residents"),
+    "pct_premises_no_gigabit_no_plan": ("premises_no_gigabit_no_plan", "bduk_premises"),
+    "pct_premises_gigabit_now": ("premises_gigabit_now", "bduk_premises"),
+    "pct_premises_project_gigabit": ("premises_project_gigabit", "bduk_premises"),
+    "pct_premises_in_mobile_not_spot_postcodes": (
+        "premises_in_mobile_not_spot_postcodes",
+        "bduk_premises",
+    ),
 }
 
 #: Nation of an ONS area code, by its first letter.
@@ -316,6 +371,31 @@ def fixed_broadband_indicators(counts: pd.DataFrame) -> pd.DataFrame:
         },
         index=counts.index,
     )
+
+
+def plan_indicators(counts: pd.DataFrame) -> pd.DataFrame:
+    """Shares (%) of BDUK recognised premises, from summed premises counts of any area.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Rows (wards, constituencies) with ``bduk_premises`` and any of the premises counts of
+        :data:`SHARES` over it (``premises_no_gigabit_no_plan``, ``premises_gigabit_now``,
+        ``premises_project_gigabit``, ``premises_in_mobile_not_spot_postcodes``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; one ``pct_...`` column per count present (NaN where not known or where
+        the area has no premises).
+
+    Examples
+    --------
+    >>> plan_indicators(pd.DataFrame({"bduk_premises": [200], "premises_no_gigabit_no_plan": [50]}))
+       pct_premises_no_gigabit_no_plan
+    0                             25.0
+    """
+    return pd.DataFrame(_shares_of(counts, "bduk_premises"), index=counts.index)
 
 
 def population_indicators(people: pd.DataFrame) -> pd.DataFrame:

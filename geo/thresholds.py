@@ -40,7 +40,9 @@ MOBILE_NOTSPOT_OPERATORS = 0
 #: its 361 authorities reach 1% as a whole.
 FIXED_NOT_SPOT_PCT = 1.0
 
-#: An authority is a mobile not-spot area when at least this share of its premises (%) has no
+#: A ward is a mobile not-spot when at least this share of its premises (%) is in Ofcom's
+#: mobile not-spot postcodes (some premises there lack reliable indoor signal from every
+#: network); without that list, an authority is one when this share of its premises has no
 #: indoor 4G from any of the four operators (Ofcom Connected Nations, local-authority file).
 #: The same 1 in 100 as :data:`FIXED_NOT_SPOT_PCT`, so a double not-spot asks the same of both.
 MOBILE_NOT_SPOT_PCT = 1.0

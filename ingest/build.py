@@ -30,13 +30,16 @@ import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 
-from geo import indicators, joins, maps, postcodes
+from geo import gigabit, indicators, joins, maps, postcodes
 from ingest import (
+    bduk,
     census,
+    constituencies,
     data_zones,
     iod,
     ofcom_fixed,
     ofcom_mobile,
+    ofcom_notspots,
     ons_geography,
     simd,
     store,
@@ -52,6 +55,7 @@ OGL = "Open Government Licence v3.0"
 _OGL_PSI = "Contains public sector information licensed under the " + OGL
 _OS = "Contains OS data © Crown copyright and database right"
 _OFCOM = "Contains Ofcom data © Ofcom"
+_BDUK = f"{_OGL_PSI} (Building Digital UK); premises base: {_OS}"
 
 #: Publisher and attribution of each role (what an evidence pack must credit).
 PUBLISHERS: dict[str, tuple[str, str]] = {
@@ -62,6 +66,11 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "ofcom_fixed_oa": ("Ofcom, Connected Nations", _OFCOM),
     "ofcom_fixed_la": ("Ofcom, Connected Nations", _OFCOM),
     "ofcom_mobile_la": ("Ofcom, Connected Nations", _OFCOM),
+    "ofcom_fixed_postcode": ("Ofcom, Connected Nations", _OFCOM),
+    "ofcom_mobile_not_spots": ("Ofcom, mobile not-spot postcodes", _OFCOM),
+    "ofcom_mobile_constituency": ("Ofcom, Connected Nations", _OFCOM),
+    "bduk_premises": ("Building Digital UK (BDUK), Premises in BDUK plans", _BDUK),
+    "ward_constituency_lookup": ("Office for National Statistics, Open Geography Portal", _OGL_PSI),
     "iod": ("Ministry of Housing, Communities and Local Government", _OGL_PSI),
     "wimd": ("Welsh Government", _OGL_PSI),
     "simd": ("Scottish Government", _OGL_PSI),
@@ -534,10 +543,17 @@ def _postcodes(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.D
         b.used("postcodes", path, directory, len(here))
         b.note(f"{len(here):,} postcodes of {path.name} placed in wards: {placed.attrs['methods']}")
         return here[["postcode", "lon", "lat"]].assign(
-            ward_code=placed["ward_code"], ward_method=placed["method"]
+            ward_code=placed["ward_code"],
+            ward_method=placed["method"],
+            directory_ward_code=here["ward_code"],
         )
     b.note("no postcode directory: postcode search and venue postcodes are unavailable")
-    return pd.DataFrame(columns=["postcode", "lon", "lat", "ward_code", "ward_method"])
+    return pd.DataFrame(columns=[*_POSTCODE_COLUMNS])
+
+
+#: Columns of the store's ``postcodes`` table: the directory's own ward code is kept beside the
+#: build's, because constituency lookups are of the directory's (current) wards.
+_POSTCODE_COLUMNS = ("postcode", "lon", "lat", "ward_code", "ward_method", "directory_ward_code")
 
 
 def _venues(inventory: Inventory, postcode_table: pd.DataFrame, b: _Build) -> pd.DataFrame:
@@ -560,6 +576,260 @@ def _venues(inventory: Inventory, postcode_table: pd.DataFrame, b: _Build) -> pd
     if not found:
         return pd.DataFrame(columns=[*venues.VENUE_COLUMNS, "source_file"])
     return pd.concat(found, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Premises:
+    """What the premises-level open sources (BDUK, Ofcom not-spot lists) give one build.
+
+    Attributes
+    ----------
+    ward_columns : pandas.DataFrame
+        Indexed by ward code: premises counts by plan status and their shares, not-spot
+        postcodes and the premises in them, double not-spot bounds, best-fit constituency.
+    tables : dict of str to pandas.DataFrame
+        ``constituency_plans``, ``bduk_contracts`` and, with two releases, ``bduk_changes``.
+    summary : dict
+        The manifest's ``bduk`` entry (file, release month, rows, placed, not placed).
+    """
+
+    ward_columns: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+
+
+def _month_order(found: list[tuple[str | None, Path, pd.DataFrame]], what: str, b: _Build) -> None:
+    """Sort releases newest first; refuse releases that cannot be told apart."""
+    months = [month for month, _, _ in found]
+    if len(found) > 1 and None in months:
+        undated = [path.name for month, path, _ in found if month is None]
+        raise IngestError(
+            f"build: {len(found)} {what} files cover {b.la_code} and {undated} name no month, so "
+            "the newest cannot be told; rename each file with its release month, e.g. "
+            "'..._2025-07.csv'."
+        )
+    repeated = sorted({m for m in months if m is not None and months.count(m) > 1})
+    if repeated:
+        raise IngestError(
+            f"build: two {what} files of {b.la_code} are both of {repeated}: "
+            f"{[p.name for m, p, _ in found if m in repeated]}; keep one of each release, or its "
+            "premises would be counted twice."
+        )
+    found.sort(key=lambda item: item[0] or "", reverse=True)
+    if len(found) > 1:
+        b.note(
+            f"{what}: chose {found[0][1].name} ({found[0][0]}), the newest; passed over "
+            + ", ".join(f"{path.name} ({month})" for month, path, _ in found[1:])
+        )
+
+
+def _bduk_releases(inventory: Inventory, b: _Build) -> list[tuple[str | None, Path, pd.DataFrame]]:
+    """Every BDUK premises file of this authority, newest release first."""
+    found = []
+    for path in inventory.get("bduk_premises"):
+        table = bduk.read_bduk_premises(path)
+        try:
+            here = bduk.check_one_authority(table, b.la_code, path)
+        except IngestError as exc:
+            b.note(f"{exc} Skipped.")
+            continue
+        if len(here) < len(table):
+            b.note(
+                f"{path.name}: {len(table) - len(here):,} of its {len(table):,} premises are of "
+                "other authorities and are not counted here"
+            )
+        found.append((table.attrs["release_month"], path, here))
+    _month_order(found, "BDUK premises", b)
+    return found
+
+
+def _not_spot_list(inventory: Inventory, b: _Build) -> pd.DataFrame | None:
+    """Return the newest Ofcom mobile not-spot postcode list among the sources, or None."""
+    found = []
+    for path in inventory.get("ofcom_mobile_not_spots"):
+        table = ofcom_notspots.read_not_spot_postcodes(path)
+        found.append((table.attrs["release_month"], path, table))
+    if not found:
+        return None
+    _month_order(found, "Ofcom mobile not-spot list", b)
+    return found[0][2].assign(_path=str(found[0][1]))
+
+
+def _postcode_below_uso(inventory: Inventory, codes: pd.Index, b: _Build) -> pd.Series | None:
+    """Ofcom's % of premises below the USO speed by postcode, newest all-premises release."""
+    tables = {p: ofcom_fixed.read_fixed_postcode(p) for p in inventory.get("ofcom_fixed_postcode")}
+    tables = {p: t for p, t in tables.items() if t.attrs["premises_scope"] == "all"}
+    if not tables:
+        return None
+    newest = max(t.attrs["release"] for t in tables.values())
+    chosen = {p: t for p, t in tables.items() if t.attrs["release"] == newest}
+    rows = pd.concat(chosen.values(), ignore_index=True)
+    here = rows[rows["postcode_space"].isin(codes)]
+    if here.empty:
+        return None
+    if here["postcode_space"].duplicated().any():
+        raise IngestError(
+            f"build: Ofcom postcode files {[p.name for p in chosen]} repeat postcodes of "
+            f"{b.la_code}; keep one file per postcode area."
+        )
+    for path, table in chosen.items():
+        used = int(table["postcode_space"].isin(codes).sum())
+        if used:
+            b.used("ofcom_fixed_postcode", path, table, used)
+    return here.set_index("postcode_space")["pct_premises_below_uso"]
+
+
+def _constituency_of_postcodes(
+    inventory: Inventory, postcode_table: pd.DataFrame, b: _Build
+) -> tuple[pd.Series, pd.DataFrame] | None:
+    """Constituency of each postcode through its directory ward, and the lookup rows used."""
+    for path in inventory.get("ward_constituency_lookup"):
+        try:
+            lookup = constituencies.read_ward_constituencies(
+                path, la_code=b.la_code, keep_split=True
+            )
+        except IngestError as exc:
+            b.note(f"{path.name}: {exc} Skipped.")
+            continue
+        split = lookup.attrs["split_wards"]
+        whole = lookup[~lookup["ward_code"].isin(split)].set_index("ward_code")
+        directory = postcode_table.set_index("postcode")["directory_ward_code"]
+        if not directory.isin(lookup["ward_code"]).any():
+            b.note(
+                f"{path.name} (wards {lookup.attrs['vintages'].get('ward')}) names none of the "
+                "postcode directory's wards; constituencies left out"
+            )
+            continue
+        b.used("ward_constituency_lookup", path, lookup, len(lookup))
+        if split:
+            b.note(
+                f"{path.name}: ward(s) {sorted(split)} are split between constituencies; their "
+                "premises are in no constituency total (counted as 'in no area')"
+            )
+        return directory.map(whole["constituency_code"]), lookup
+    return None
+
+
+def _constituency_plans(
+    premises: pd.DataFrame,
+    postcode_table: pd.DataFrame,
+    inventory: Inventory,
+    b: _Build,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Premises by plan status per constituency, Ofcom's constituency mobile figure beside."""
+    found = _constituency_of_postcodes(inventory, postcode_table, b)
+    if found is None:
+        b.note("no ward to constituency lookup for the directory's wards: no constituency table")
+        return pd.DataFrame(), pd.Series(dtype="string")
+    postcode_pcon, lookup = found
+    names = lookup.drop_duplicates("constituency_code").set_index("constituency_code")
+    placed = gigabit.plans_by_area(
+        premises, postcode_pcon.rename("constituency_code"), areas=pd.Index(names.index)
+    )
+    table = pd.concat([placed.counts, indicators.plan_indicators(placed.counts)], axis=1)
+    table.insert(0, "constituency_name", names["constituency_name"])
+    for path in inventory.get("ofcom_mobile_constituency"):
+        mobile = ofcom_mobile.read_mobile_constituency(path).set_index("constituency_code")
+        here = mobile.reindex(table.index)["pct_premises_4g_indoor_0_operators"]
+        if here.notna().any():
+            b.used("ofcom_mobile_constituency", path, mobile, int(here.notna().sum()))
+            table["pct_premises_no_4g_indoor"] = here
+            break
+    b.note(
+        f"constituencies: {len(table)}; {int(placed.not_placed.sum()):,} premises in none "
+        f"({placed.not_placed[placed.not_placed > 0].to_dict()})"
+    )
+    by_ward = postcode_table.assign(constituency_code=postcode_pcon.to_numpy()).dropna(
+        subset=["ward_code", "constituency_code"]
+    )
+    main = by_ward.groupby("ward_code")["constituency_code"].agg(
+        lambda c: c.value_counts().index[0]
+    )
+    return table.rename_axis("constituency_code").reset_index(), main
+
+
+def _premises_level(
+    inventory: Inventory, postcode_table: pd.DataFrame, wards: gpd.GeoDataFrame, b: _Build
+) -> _Premises | None:
+    """Ward figures from BDUK premises and Ofcom not-spot postcodes, placed by postcode.
+
+    Premises reach wards through the postcode directory's postcodes placed in this build's
+    wards; every BDUK row is counted in a ward or as not placed with its reason. None when
+    the sources hold neither a BDUK file nor a not-spot list for the place.
+    """
+    releases = _bduk_releases(inventory, b)
+    listed = _not_spot_list(inventory, b)
+    if not releases and listed is None:
+        b.note("no BDUK premises file and no Ofcom not-spot list: no premises-level figures")
+        return None
+    if postcode_table.empty:
+        raise IngestError(
+            "build: BDUK premises and not-spot postcodes are placed in wards through the ONS "
+            "postcode directory, and the sources hold none for this place; add it."
+        )
+    postcode_ward = postcode_table.set_index("postcode")["ward_code"].rename("ward_code")
+    ward_codes = pd.Index(wards["ward_code"])
+    columns: list[pd.DataFrame] = []
+    tables: dict[str, pd.DataFrame] = {}
+    summary: dict[str, Any] = {}
+    per_postcode = None
+    if releases:
+        month, path, premises = releases[0]
+        placed = gigabit.plans_by_area(premises, postcode_ward, areas=ward_codes)
+        b.used("bduk_premises", path, premises, placed.rows - int(placed.not_placed.sum()))
+        counted = placed.counts[["bduk_premises", "bduk_premises_not_recognised"]]
+        summary = {
+            "file": path.name,
+            "release_month": month,
+            "rows": placed.rows,
+            "placed": int(counted.to_numpy().sum()),
+            "not_placed": placed.not_placed.to_dict(),
+        }
+        b.note(
+            f"BDUK {path.name} ({month or 'month not named'}): {placed.rows:,} premises, "
+            f"{summary['placed']:,} placed in wards by postcode, not placed: "
+            f"{placed.not_placed[placed.not_placed > 0].to_dict() or 'none'}"
+        )
+        columns.append(placed.counts)
+        tables["bduk_contracts"] = gigabit.contracts_by_area(premises, postcode_ward).rename(
+            columns={"area_code": "ward_code"}
+        )
+        if len(releases) > 1:
+            before_month, _, before = releases[1]
+            changes = gigabit.plan_changes(before, premises, postcode_ward, areas=ward_codes)
+            tables["bduk_changes"] = (
+                changes.rename_axis("ward_code")
+                .reset_index()
+                .assign(release_before=before_month, release_now=month)
+            )
+        pcon, main = _constituency_plans(premises, postcode_table, inventory, b)
+        if not pcon.empty:
+            tables["constituency_plans"] = pcon
+            names = pcon.set_index("constituency_code")["constituency_name"]
+            columns.append(
+                pd.DataFrame({"constituency_code": main, "constituency_name": main.map(names)})
+            )
+        recognised = premises[premises["recognised"].to_numpy(bool)]
+        per_postcode = recognised["postcode"].value_counts()
+    if listed is not None:
+        path = Path(listed["_path"].iloc[0])
+        spots = gigabit.not_spot_premises(
+            listed["postcode"],
+            postcode_ward,
+            premises_per_postcode=per_postcode,
+            pct_below_uso=_postcode_below_uso(inventory, pd.Index(postcode_ward.index), b),
+            areas=ward_codes,
+        )
+        b.used("ofcom_mobile_not_spots", path, listed, len(listed) - spots.attrs["not_placed"])
+        b.note(
+            f"{path.name}: {len(listed):,} not-spot postcodes, {spots.attrs['not_placed']:,} of "
+            f"them not in this place's directory. Double not-spots: {spots.attrs['method']}"
+        )
+        columns.append(spots)
+    frame = pd.concat(columns, axis=1)
+    if "bduk_premises" in frame:
+        frame = pd.concat([frame, indicators.plan_indicators(frame)], axis=1)
+    return _Premises(frame, tables, summary)
 
 
 def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
@@ -677,12 +947,16 @@ def build_place(
     for name, value in _mobile(inventory, b).items():
         table[name] = value
 
+    postcode_table = _postcodes(inventory, wards, b)
+    premises = _premises_level(inventory, postcode_table, wards, b)
+    if premises is not None:
+        table = table.join(premises.ward_columns, how="outer")
+
     la_name = str(lookup["la_name"].iloc[0]) if "la_name" in lookup else la_code
     wards = wards.assign(la_code=la_code, la_name=la_name)
     ward_table = gpd.GeoDataFrame(
         wards.set_index("ward_code").join(table, how="left").reset_index(), crs=wards.crs
     )
-    postcode_table = _postcodes(inventory, wards, b)
     b.compare("local authority", la_name, indicators.area_shares(ward_table), "sum of the wards")
     if fixed is None and not la_fixed.empty:
         newest = la_fixed.iloc[[-1]]
@@ -698,12 +972,23 @@ def build_place(
         "synthetic": synthetic,
         "ward_vintage": vintage,
         "fixed_broadband_level": "ward" if fixed is not None else "local authority",
+        "mobile_level": (
+            "ward (not-spot postcodes)"
+            if premises is not None and "mobile_not_spot_postcodes" in premises.ward_columns
+            else "local authority"
+        ),
+        "bduk": premises.summary if premises is not None else {},
         "map_tolerance_m": maps.MAP_TOLERANCE_M,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "software": f"digital-inclusion-map {version('digital-inclusion-map')}",
         "totals": {
             "residents": int(ward_table["residents"].sum()),
             **({"premises": int(fixed["premises"].sum())} if fixed is not None else {}),
+            **(
+                {"bduk_rows": premises.summary["rows"]}
+                if premises is not None and premises.summary
+                else {}
+            ),
         },
         "notes": b.notes,
         "unrecognised_files": [p.name for p in inventory.unrecognised],
@@ -721,6 +1006,7 @@ def build_place(
             "comparisons": pd.DataFrame(
                 b.comparisons, columns=["level", "area", "measure", "value", "source"]
             ),
+            **(premises.tables if premises is not None else {}),
         },
         map_geometry=maps.simplify_for_map(ward_table).geometry,
     )

@@ -35,7 +35,7 @@ WARDS_FILE = "wards.parquet"
 MAP_FILE = "map_wards.parquet"
 MANIFEST_FILE = "manifest.json"
 #: Version of the store layout; bumped when columns or files change meaning.
-STORE_VERSION = 3
+STORE_VERSION = 4
 
 
 def write_place(

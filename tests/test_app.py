@@ -157,7 +157,7 @@ def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_stor
 def test_a_link_with_weights_sets_the_sliders(demo_store, monkeypatch):
     monkeypatch.setenv("DIM_STORE", str(demo_store))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"weights": "7,1,2,3,4,5,6,7,8,9,10,0", "frame": "store"})
+    at.query_params.update({"weights": "7,1,2,3,4,5,6,7,8,9,10,1,2,0", "frame": "store"})
     at.run()
     assert not at.exception
     assert at.slider(key="w:infrastructure").value == 7

@@ -69,8 +69,9 @@ def test_default_spec_uses_the_ward_store_columns_with_catalogue_directions():
     names = {n for part in DEFAULT_SPEC.components.values() for n in part.indicators}
     assert names == {
         "pct_premises_below_uso", "pct_premises_without_superfast",
-        "pct_premises_without_gigabit", "pct_residents_65_plus", "pct_residents_75_plus",
-        "imd_average_rank", "income_average_rank", "health_average_rank",
+        "pct_premises_without_gigabit", "pct_premises_no_gigabit_no_plan",
+        "pct_premises_in_mobile_not_spot_postcodes", "pct_residents_65_plus",
+        "pct_residents_75_plus", "imd_average_rank", "income_average_rank", "health_average_rank",
         "pct_residents_most_deprived_decile",
     }  # fmt: skip
     ranks = {n for n in names if not INDICATORS[n].higher_is_worse}

@@ -64,7 +64,7 @@ def test_la_context_uses_what_the_release_publishes():
 def test_every_indicator_names_unit_level_and_source():
     for name, indicator in INDICATORS.items():
         assert indicator.name == name
-        assert indicator.unit in {"%", "premises", "people", "rank"}
+        assert indicator.unit in {"%", "premises", "people", "postcodes", "rank"}
         assert indicator.source
     assert INDICATORS["la_pct_premises_no_4g_indoor"].level == "local authority"
 
