@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import evidence
-from geo import index, outreach
+from geo import gigabit, index, outreach
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
@@ -52,7 +52,19 @@ WARD_TREND_COLUMNS = {
 OUTLINES = {
     "none": "nothing",
     "fixed_not_spot": "fixed broadband not-spots",
+    "mobile_not_spot": "mobile not-spots",
     "double_not_spot": "double not-spots (fixed and mobile)",
+}
+
+#: Columns of the constituency table (BDUK premises of this authority in each constituency).
+CONSTITUENCY_COLUMNS = {
+    "constituency_name": "Constituency",
+    "bduk_premises": "Premises of this authority in it",
+    "premises_no_gigabit_no_plan": "No gigabit and no plan",
+    "pct_premises_no_gigabit_no_plan": "No gigabit and no plan (%)",
+    "premises_project_gigabit": "In a Project Gigabit contract",
+    "premises_under_review": "Under review",
+    "pct_premises_no_4g_indoor": "No indoor 4G from any operator, whole constituency (%, Ofcom)",
 }
 
 #: Which wards the index scores against (0 and 10 are their lowest and highest values).
@@ -231,7 +243,9 @@ with st.sidebar.expander("Not-spot thresholds"):
         0.0, 20.0, index.FIXED_NOT_SPOT_PCT, 0.5, key="fixed_threshold",
     )  # fmt: skip
     mobile_threshold = st.slider(
-        "Mobile not-spot: premises with no indoor 4G, at least (% of the authority)",
+        "Mobile not-spot: premises in Ofcom's not-spot postcodes, at least (% of the ward)"
+        if "pct_premises_in_mobile_not_spot_postcodes" in wards
+        else "Mobile not-spot: premises with no indoor 4G, at least (% of the authority)",
         0.0, 20.0, index.MOBILE_NOT_SPOT_PCT, 0.5, key="mobile_threshold",
     )  # fmt: skip
 st.session_state["postcode_table"] = place_table("postcodes")
@@ -281,7 +295,8 @@ outline = st.radio(
     format_func=OUTLINES.get,
     horizontal=True,
     key="outline",
-    help="Thresholds are in the sidebar. Mobile coverage is published per local authority only.",
+    help="Thresholds are in the sidebar. Mobile not-spots are measured for "
+    f"{spots.attrs['level']['mobile_not_spot']}s.",
 )
 classes = classify(wards[indicator.name], indicator)
 map_col, table_col = st.columns([3, 2])
@@ -344,12 +359,23 @@ cells = st.columns(4)
 cells[0].metric("Residents in priority wards", known(reached.residents))
 cells[1].metric("Residents 65+ in priority wards", known(reached.residents_65_plus))
 cells[2].metric("Premises below the USO there", known(reached.premises_below_uso))
-cells[3].metric(
-    "Residents in double not-spots",
-    known(double.residents) if spots["double_not_spot"].notna().all() else "not known",
-    help=f"Fixed (ward) and mobile (whole authority) not-spots at the thresholds chosen: "
-    f"{spots.attrs['thresholds_pct']}",
-)
+if "premises_double_not_spot_max" in wards:
+    cells[3].metric(
+        "Premises in double not-spots",
+        "not known"
+        if (bounds := gigabit.double_not_spot_total(wards)) is None
+        else f"{bounds[0]:,} to {bounds[1]:,}",
+        help="Premises in Ofcom's mobile not-spot postcodes that are also below the USO speed "
+        "(10 Mbit/s down or 1 up): Ofcom says only that some premises of a listed postcode lack "
+        "reliable indoor signal, so the count is a range (see METHODOLOGY.md).",
+    )
+else:
+    cells[3].metric(
+        "Residents in double not-spots",
+        known(double.residents) if spots["double_not_spot"].notna().all() else "not known",
+        help=f"Fixed (ward) and mobile ({spots.attrs['level']['mobile_not_spot']}) not-spots "
+        f"at the thresholds chosen: {spots.attrs['thresholds_pct']}",
+    )
 
 ward_names = dict(zip(wards["ward_code"], wards["ward_name"], strict=True))
 from_url("ward", list(ward_names))
@@ -360,6 +386,11 @@ ward_code = st.selectbox(
 if ward_code is not None:
     ward = wards.set_index("ward_code").loc[ward_code]
     st.markdown(f"#### {html.escape(ward['ward_name'])} ({ward_code})")
+    if pd.notna(ward.get("constituency_name")):
+        st.caption(
+            f"Westminster constituency: {html.escape(ward['constituency_name'])} (holding most "
+            "of the ward's postcodes)"
+        )
     sensitivity = sensitivity_of(
         la_code, manifest["built_at"], spec, frame_choice == "store", wards, frame
     )
@@ -395,6 +426,27 @@ if ward_code is not None:
                 columns=WARD_TREND_COLUMNS
             ),
             hide_index=True,
+        )
+
+if manifest.get("bduk"):
+    st.markdown("#### Gigabit plans by Westminster constituency")
+    bduk_info = manifest["bduk"]
+    st.caption(
+        f"Building Digital UK, Premises in BDUK plans: {html.escape(bduk_info['file'])} "
+        f"({bduk_info['release_month'] or 'month not named'}); {bduk_info['rows']:,} premises, "
+        f"{bduk_info['rows'] - bduk_info['placed']:,} not placed in a ward (no usable postcode). "
+        "This authority's premises only."
+    )
+    constituencies = place_table("constituency_plans")
+    if constituencies.empty:
+        st.info("Not known: the build had no ward to constituency lookup for these wards.")
+    else:
+        st.dataframe(
+            constituencies[[c for c in CONSTITUENCY_COLUMNS if c in constituencies]].rename(
+                columns=CONSTITUENCY_COLUMNS
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
 st.markdown("#### Outreach planner: which wards do no venues reach?")

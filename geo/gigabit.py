@@ -465,3 +465,32 @@ def not_spot_premises(
         ),
     }
     return out
+
+
+def double_not_spot_total(wards: pd.DataFrame) -> tuple[int, int] | None:
+    """Premises in double not-spots over a set of wards, as (at least, at most).
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        Ward rows with ``premises_double_not_spot_min`` and ``premises_double_not_spot_max``
+        (numbers of premises, NA where not known), as :func:`not_spot_premises` gives them.
+
+    Returns
+    -------
+    tuple of int or None
+        The summed bounds; None when a ward's bounds are not known (a sum over an unknown is
+        not known) or the columns are absent.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"premises_double_not_spot_min": [0, 2],
+    ...                   "premises_double_not_spot_max": [5, 4]})
+    >>> double_not_spot_total(w)
+    (2, 9)
+    """
+    columns = ["premises_double_not_spot_min", "premises_double_not_spot_max"]
+    if not set(columns) <= set(wards) or wards[columns].isna().any().any():
+        return None
+    low, high = (int(wards[c].sum()) for c in columns)
+    return low, high

@@ -803,8 +803,8 @@ def _premises_level(
                 .assign(release_before=before_month, release_now=month)
             )
         pcon, main = _constituency_plans(premises, postcode_table, inventory, b)
+        tables["constituency_plans"] = pcon
         if not pcon.empty:
-            tables["constituency_plans"] = pcon
             names = pcon.set_index("constituency_code")["constituency_name"]
             columns.append(
                 pd.DataFrame({"constituency_code": main, "constituency_name": main.map(names)})
