@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable
@@ -820,10 +821,17 @@ def test_mobile_refuses_a_code_that_is_not_a_local_authoritys(shared_data, tmp_p
         ofcom_mobile.read_mobile_la(path)
 
 
-def test_every_reader_ran_its_cases():
-    """Runs after the fuzz tests (file order): cases per reader, printed and checked."""
+def test_every_collected_fuzz_case_ran(request, shared_data):
+    """Runs after the fuzz tests (file order): every case collected in this run ran examples.
+
+    Counting what was collected, not every case there is, keeps it true under ``pytest -k``;
+    it needs the real files the cases are cut from, so it skips (off CI) where they are absent.
+    """
+    collected: Counter[str] = Counter()
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.module is sys.modules[__name__] and callspec and "how" in callspec.params:
+            collected[callspec.params.get("name") or callspec.params["source"]] += 1
     print("fuzz cases run per reader:", dict(RAN), "total:", sum(RAN.values()))
-    for name, reader in READERS.items():
-        assert RAN[name] >= len(reader.faults), (name, RAN[name])
-    for source in {s for s, _ in BOUNDARY_CASES}:
-        assert RAN[source] >= sum(s == source for s, _ in BOUNDARY_CASES), (source, RAN[source])
+    for name, cases in collected.items():
+        assert RAN[name] >= cases, (name, RAN[name], cases)
