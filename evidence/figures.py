@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import index, trends
+from geo.gigabit import PLAN_STATUSES, STATUS_COUNTS
 from geo.indicators import INDICATORS, Indicator
 
 #: Indicators a pack can map: the store's catalogue and the computed risk index.
@@ -52,6 +53,8 @@ EXPORT_COLUMNS: dict[str, str] = {
     "ward_name": "Ward name",
     "la_code": "Local authority code",
     "la_name": "Local authority name",
+    "constituency_code": "Westminster constituency code (best fit of the ward)",
+    "constituency_name": "Westminster constituency (best fit of the ward)",
     "priority": "Priority ward (yes/no)",
     "risk_rank": "Risk rank (1 = highest risk in the authority)",
     "risk_index": "Risk index (0-10, 10 = highest risk)",
@@ -78,6 +81,24 @@ EXPORT_COLUMNS: dict[str, str] = {
     "pct_premises_without_superfast": "Premises without superfast (%)",
     "premises_without_gigabit": "Premises without gigabit (number)",
     "pct_premises_without_gigabit": "Premises without gigabit (%)",
+    "bduk_premises": "BDUK recognised premises (number)",
+    **{count: f"BDUK premises: {PLAN_STATUSES[s]} (number)" for s, count in STATUS_COUNTS.items()},
+    "pct_premises_no_gigabit_no_plan": f"BDUK premises: {PLAN_STATUSES['no_gigabit_no_plan']} (%)",
+    "pct_premises_gigabit_now": f"BDUK premises: {PLAN_STATUSES['gigabit_now']} (%)",
+    "pct_premises_project_gigabit": f"BDUK premises: {PLAN_STATUSES['project_gigabit']} (%)",
+    "bduk_premises_not_recognised": "BDUK rows not recognised as premises (number)",
+    "mobile_not_spot_postcodes": "Ofcom mobile not-spot postcodes (number)",
+    "premises_in_mobile_not_spot_postcodes": "BDUK premises in mobile not-spot postcodes (number)",
+    "pct_premises_in_mobile_not_spot_postcodes": "BDUK premises in mobile not-spot postcodes (%)",
+    "premises_double_not_spot_min": (
+        "Premises in double not-spots, at least (number; blank: not known)"
+    ),
+    "premises_double_not_spot_max": (
+        "Premises in double not-spots, at most (number; blank: not known)"
+    ),
+    "mobile_not_spot_postcodes_no_speed_data": (
+        "Mobile not-spot postcodes without Ofcom speed data (number)"
+    ),
     "la_pct_premises_below_uso": "Local authority: premises below USO (%)",
     "la_pct_premises_without_superfast": "Local authority: premises without superfast (%)",
     "la_pct_premises_without_gigabit": "Local authority: premises without gigabit (%)",
@@ -103,7 +124,7 @@ def format_pct(value: float) -> str:
     return "under 0.1%" if 0 < value < 0.05 else f"{value:.1f}%"
 
 
-def _source_label(source: str) -> str:
+def source_label(source: str) -> str:
     """Shorten ``"<file> (<release>)"`` to the release, an Ofcom ``YYYYMM`` as its month."""
     found = re.search(r"\(([^()]*)\)$", source)
     release = found.group(1) if found else source
@@ -115,6 +136,60 @@ def _source_label(source: str) -> str:
 
 class EvidenceError(ValueError):
     """An evidence pack was asked for something the place does not have."""
+
+
+def attributions(manifest: Mapping[str, Any]) -> list[str]:
+    """Return the attributions the place's sources require, each once, in manifest order.
+
+    A source's attribution of several parts (``"A; B"``) gives each part; a part already
+    credited by another source is not repeated.
+
+    Examples
+    --------
+    >>> attributions({"sources": [{"attribution": "Contains OS data"},
+    ...     {"attribution": "Contains Ofcom data; Contains OS data"}]})
+    ['Contains OS data', 'Contains Ofcom data']
+    """
+    parts = (
+        part.strip()
+        for source in manifest.get("sources", [])
+        for part in str(source["attribution"]).split("; ")
+    )
+    return list(dict.fromkeys(part for part in parts if part))
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """The store tables of a place built with a BDUK premises file; None where absent.
+
+    A place built without a BDUK file (or by an older build) has none of them.
+
+    Attributes
+    ----------
+    constituencies : pandas.DataFrame or None
+        ``constituency_plans``: one row per Westminster constituency overlapping the authority
+        (``constituency_code``, ``constituency_name``, premises counts by plan status of the
+        authority's premises only, ``pct_premises_no_gigabit_no_plan`` and, with Ofcom's
+        constituency file, ``pct_premises_no_4g_indoor`` of the whole constituency).
+    contracts : pandas.DataFrame or None
+        ``bduk_contracts``: ``ward_code``, ``contract``, ``supplier``, ``final_coverage_date``,
+        ``contract_scope``, ``premises`` (number).
+    changes : pandas.DataFrame or None
+        ``bduk_changes``: ``ward_code``, :data:`geo.gigabit.CHANGE_COLUMNS` (premises),
+        ``release_before``, ``release_now`` (``"YYYY-MM"``); only with two BDUK releases.
+    """
+
+    constituencies: pd.DataFrame | None = None
+    contracts: pd.DataFrame | None = None
+    changes: pd.DataFrame | None = None
+
+
+#: Store table of each :class:`PlanTables` attribute.
+PLAN_TABLES: dict[str, str] = {
+    "constituencies": "constituency_plans",
+    "contracts": "bduk_contracts",
+    "changes": "bduk_changes",
+}
 
 
 @dataclass(frozen=True)
@@ -206,6 +281,12 @@ class EvidencePack:
         :func:`geo.index.not_spots` reports them.
     notes : list of str
         How figures were made and what was left out (risk index, not-spots).
+    plans : PlanTables
+        The BDUK tables of the store (constituencies, contracts, changes between releases).
+    levels : dict of str to str
+        Geography level of each not-spot flag, as :func:`geo.index.not_spots` reports it
+        (``mobile_not_spot``: ``"ward"`` from not-spot postcodes, else ``"local
+        authority"``).
     """
 
     la_code: str
@@ -221,6 +302,8 @@ class EvidencePack:
     spec: index.IndexSpec
     thresholds_pct: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    plans: PlanTables = field(default_factory=PlanTables)
+    levels: dict[str, str] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -350,7 +433,7 @@ def _compared(comparisons: pd.DataFrame | None, level: str, measure: str, of: st
     if rows.empty or pd.isna(rows["value"].iloc[0]):
         return Figure(None, note=NOT_IN_STORE)
     row = rows.iloc[0]
-    return Figure(None, float(row["value"]), of, f"{row['area']}, {_source_label(row['source'])}")
+    return Figure(None, float(row["value"]), of, f"{row['area']}, {source_label(row['source'])}")
 
 
 #: Headline key -> (ward count column, Ofcom LA file count column, LA value is premises minus
@@ -396,21 +479,27 @@ def _premises_headline(
     return Headline(key, label, figures)
 
 
-def _double_not_spot_figure(wards: pd.DataFrame, mask: pd.Series) -> Figure:
+def _double_not_spot_figure(wards: pd.DataFrame, mask: pd.Series, mobile_level: str) -> Figure:
     flags = wards.loc[mask, "double_not_spot"]
+    fixed_unknown = wards.loc[mask, "fixed_not_spot"].isna().any()
+    by_ward = mobile_level == "ward"
     if flags.isna().any():
-        why = (
-            "fixed broadband is not known by ward here"
-            if wards.loc[mask, "fixed_not_spot"].isna().any()
-            else "no Ofcom mobile figure for the authority"
-        )
+        if fixed_unknown:
+            why = "fixed broadband is not known by ward here"
+        elif by_ward:
+            why = "no mobile not-spot figure for some wards"
+        else:
+            why = "no Ofcom mobile figure for the authority"
         return Figure(None, note=f"not known: {why}")
     residents = wards.loc[mask, "residents"].astype(float)
-    how = (
-        "the authority is not a mobile not-spot (fixed not known by ward)"
-        if wards.loc[mask, "fixed_not_spot"].isna().any()
-        else "ward fixed flag and local-authority mobile flag"
-    )
+    if fixed_unknown:
+        how = (
+            "wards with fixed broadband not known are not mobile not-spots"
+            if by_ward
+            else "the authority is not a mobile not-spot (fixed not known by ward)"
+        )
+    else:
+        how = f"ward fixed flag and {mobile_level} mobile flag"
     return _share_figure(residents[flags.astype(bool)].sum(), residents.sum(), "residents", how)
 
 
@@ -434,6 +523,7 @@ def headline_figures(
     la_fixed: pd.Series | None,
     comparisons: pd.DataFrame | None = None,
     ward_source: str = "",
+    mobile_level: str = "local authority",
 ) -> list[Headline]:
     """Compute the four headline figures for the selection, authority, region and nation.
 
@@ -460,6 +550,9 @@ def headline_figures(
         ``value`` (%), ``source``.
     ward_source : str, optional
         Source of the ward premises counts, e.g. ``"Ofcom Jan 2026, output areas"``.
+    mobile_level : str, default "local authority"
+        Level of the mobile not-spot flag (``"ward"`` from not-spot postcodes), as
+        :func:`geo.index.not_spots` reports it in ``attrs["level"]``.
 
     Returns
     -------
@@ -488,8 +581,8 @@ def headline_figures(
     ]
     double: dict[str, Figure] = {}
     if selected.any():
-        double[SELECTION] = _double_not_spot_figure(wards, selected)
-    double[LOCAL] = _double_not_spot_figure(wards, pd.Series(True, index=wards.index))
+        double[SELECTION] = _double_not_spot_figure(wards, selected, mobile_level)
+    double[LOCAL] = _double_not_spot_figure(wards, pd.Series(True, index=wards.index), mobile_level)
     double.update({area: Figure(None, note=NOT_IN_STORE) for area in AREAS if area != LOCAL})
     headlines.append(Headline("double_not_spot", "Residents in double not-spots", double))
 
@@ -559,6 +652,7 @@ def assemble(
     spec: index.IndexSpec = index.DEFAULT_SPEC,
     fixed_threshold_pct: float = index.FIXED_NOT_SPOT_PCT,
     mobile_threshold_pct: float = index.MOBILE_NOT_SPOT_PCT,
+    plans: PlanTables | None = None,
 ) -> EvidencePack:
     """Compute everything an evidence pack shows for one place.
 
@@ -584,6 +678,8 @@ def assemble(
         Weights of the risk index (the app passes its sliders').
     fixed_threshold_pct, mobile_threshold_pct : float
         Not-spot thresholds (%), as :func:`geo.index.not_spots`.
+    plans : PlanTables, optional
+        The store's BDUK tables; default none (a place built without a BDUK file).
 
     Returns
     -------
@@ -615,6 +711,7 @@ def assemble(
         la_fixed=newest,
         comparisons=comparisons,
         ward_source=_ward_fixed_source(manifest),
+        mobile_level=flags.attrs["level"]["mobile_not_spot"],
     )
     built = dt.datetime.fromisoformat(manifest["built_at"]).date()
     return EvidencePack(
@@ -631,6 +728,8 @@ def assemble(
         spec=spec,
         thresholds_pct=flags.attrs["thresholds_pct"],
         notes=[*risk.attrs["notes"], *flags.attrs["notes"]],
+        plans=plans or PlanTables(),
+        levels=flags.attrs["level"],
     )
 
 
