@@ -5,14 +5,21 @@ touches a display or matplotlib's global state and Streamlit can show them with
 ``st.pyplot(fig)``. Maps are drawn in British National Grid (EPSG:27700, metres), so the
 scale bar is exact and grid north is within a degree or two of true north across Great
 Britain. Colours are those of the app (:data:`geo.maps.PALETTE`, darker = worse).
+
+:func:`map_image` draws one indicator's ward map at slide size (16:9, 13.33 x 7.5 in) as PNG
+or SVG, with its title, the authority, the data month and the sources' attributions on the
+image itself, so a slide that reuses it carries them.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import patheffects
@@ -20,8 +27,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
+from evidence.figures import EvidencePack, attributions, choose_indicator, source_label
+from evidence.plans import month_label
 from geo import trends
-from geo.indicators import Indicator
+from geo.indicators import SHARES, Indicator, releases_behind
 from geo.maps import NO_DATA, PALETTE, classify
 from ingest.settings import ANALYSIS_CRS
 
@@ -31,8 +40,8 @@ NOT_SPOT_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
     ("yes", "yes"): ("Double not-spot (fixed and mobile)", PALETTE[4]),
     ("yes", "no"): ("Fixed broadband not-spot", PALETTE[3]),
     ("yes", "unknown"): ("Fixed broadband not-spot; mobile not known", PALETTE[3]),
-    ("no", "yes"): ("Mobile not-spot (local-authority figure)", PALETTE[2]),
-    ("unknown", "yes"): ("Mobile not-spot (local-authority figure); fixed not known", PALETTE[2]),
+    ("no", "yes"): ("Mobile not-spot", PALETTE[2]),
+    ("unknown", "yes"): ("Mobile not-spot; fixed not known by ward", PALETTE[2]),
     ("no", "no"): ("Neither", PALETTE[0]),
     ("no", "unknown"): ("Not a fixed not-spot; mobile not known", NO_DATA),
     ("unknown", "no"): ("Not a mobile not-spot; fixed not known by ward", NO_DATA),
@@ -43,6 +52,12 @@ NOT_SPOT_CLASSES: dict[tuple[str, str], tuple[str, str]] = {
 TREND_COLOURS = {"pct_superfast": PALETTE[2], "pct_gigabit": PALETTE[4], "pct_below_uso": "#b2182b"}
 
 _MAP_SIZE_IN = (7.0, 6.4)
+#: Slide maps: 16:9 at PowerPoint's widescreen size (13.33 x 7.5 in) and the PNG resolution,
+#: 2000 x 1125 pixels.
+SLIDE_SIZE_IN = (40 / 3, 7.5)
+SLIDE_DPI = 150
+#: Characters per line of the attribution printed on a slide map.
+_ATTRIBUTION_WIDTH = 180
 #: Above this many wards the labels are set smaller.
 _CROWDED = 40
 _HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
@@ -113,9 +128,9 @@ def _furniture(ax: Axes, bounds: np.ndarray) -> None:
     )
 
 
-def _labels(ax: Axes, wards: gpd.GeoDataFrame) -> None:
+def _labels(ax: Axes, wards: gpd.GeoDataFrame, *, scale: float) -> None:
     """Write ward names at a point inside each ward, wrapped, with a white halo."""
-    size = 5 if len(wards) <= _CROWDED else 4
+    size = scale * (5 if len(wards) <= _CROWDED else 4)
     points = wards.geometry.representative_point()
     for name, point in zip(wards["ward_name"], points, strict=True):
         ax.text(
@@ -132,11 +147,11 @@ def _labels(ax: Axes, wards: gpd.GeoDataFrame) -> None:
 
 
 def _ward_map(
-    wards: gpd.GeoDataFrame, colours: pd.Series, *, highlight: pd.Series | None
+    wards: gpd.GeoDataFrame, colours: pd.Series, *, highlight: pd.Series | None, slide: bool
 ) -> tuple[Figure, Axes]:
     """Draw wards filled with ``colours``, labelled, with a scale bar and a north arrow."""
     wards = wards.to_crs(ANALYSIS_CRS)
-    fig = Figure(figsize=_MAP_SIZE_IN, layout="constrained")
+    fig = Figure(figsize=SLIDE_SIZE_IN if slide else _MAP_SIZE_IN, layout="constrained")
     ax = fig.add_subplot()
     wards.plot(
         ax=ax, color=colours.reindex(wards.index).to_numpy(), edgecolor="white", linewidth=0.6
@@ -145,7 +160,7 @@ def _ward_map(
         wards[highlight.reindex(wards.index).to_numpy()].boundary.plot(
             ax=ax, color="black", linewidth=1.6
         )
-    _labels(ax, wards)
+    _labels(ax, wards, scale=1.5 if slide else 1.0)
     bounds = wards.total_bounds
     _furniture(ax, bounds)
     pad = 0.05 * (bounds[2] - bounds[0])
@@ -156,22 +171,86 @@ def _ward_map(
     return fig, ax
 
 
-def _legend(ax: Axes, handles: list[Patch], title: str) -> None:
-    """Put a two-column legend below the map."""
+def _legend(ax: Axes, handles: list[Patch], title: str, *, beside: bool = False) -> None:
+    """Put a two-column legend below the map, or a one-column one beside it (slides)."""
+    place = {"loc": "center left", "bbox_to_anchor": (1.02, 0.5), "ncols": 1}
     ax.legend(
         handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        ncols=2,
-        fontsize=6.5,
+        **(place if beside else {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "ncols": 2}),
+        fontsize=10 if beside else 6.5,
         title=title,
-        title_fontsize=7,
+        title_fontsize=11 if beside else 7,
+        alignment="left",
         frameon=False,
     )
 
 
+def legend_title(indicator: Indicator) -> str:
+    """Return the plain-words legend title of an indicator, with its unit.
+
+    Examples
+    --------
+    >>> from geo.indicators import INDICATORS
+    >>> legend_title(INDICATORS["pct_residents_65_plus"])
+    'Residents aged 65 and over (% of residents)'
+    """
+    if indicator.unit == "%":
+        whole = SHARES.get(indicator.name, ("", ""))[1]
+        unit = (
+            f"% of {whole.replace('bduk_premises', 'BDUK recognised premises')}" if whole else "%"
+        )
+    else:
+        unit = {"premises": "number of premises", "people": "number of people",
+                "postcodes": "number of postcodes", "score": "score, 0 to 10"}.get(
+            indicator.unit, indicator.unit
+        )  # fmt: skip
+    return f"{indicator.label} ({unit})"
+
+
+@dataclass(frozen=True)
+class SlideText:
+    """Text printed on a slide map around the map itself.
+
+    Attributes
+    ----------
+    title : str
+        What the map shows, at the top.
+    subtitle : str
+        The authority and the data month, below the title.
+    attribution : str
+        The sources' attribution lines, at the foot of the image.
+    stamp : str
+        A warning in red under the subtitle (synthetic data); empty for none.
+    """
+
+    title: str
+    subtitle: str
+    attribution: str
+    stamp: str = ""
+
+
+def _slide_text(fig: Figure, text: SlideText) -> None:
+    """Write the title, subtitle, stamp and attribution of a slide map, the map between."""
+    height_pt = fig.get_figheight() * 72
+    top = 1 - 12 / height_pt
+    fig.text(0.01, top, text.title, va="top", fontsize=16, fontweight="bold")
+    top -= (1.25 * 16 * (text.title.count("\n") + 1) + 4) / height_pt
+    fig.text(0.01, top, text.subtitle, va="top", fontsize=11, color="#333333")
+    top -= (1.25 * 11 * (text.subtitle.count("\n") + 1) + 4) / height_pt
+    if text.stamp:
+        fig.text(0.01, top, text.stamp, va="top", fontsize=11, fontweight="bold", color="#b2182b")
+        top -= (1.25 * 11 + 4) / height_pt
+    fig.text(0.01, 8 / height_pt, text.attribution, va="bottom", fontsize=8, color="#555555")
+    bottom = (1.25 * 8 * (text.attribution.count("\n") + 1) + 14) / height_pt
+    fig.get_layout_engine().set(rect=(0, bottom, 1, top - bottom))
+
+
 def indicator_map(
-    wards: gpd.GeoDataFrame, indicator: Indicator, *, highlight: pd.Series | None = None
+    wards: gpd.GeoDataFrame,
+    indicator: Indicator,
+    *,
+    highlight: pd.Series | None = None,
+    slide: SlideText | None = None,
 ) -> Figure:
     """Map one indicator by ward, classed as in the app (Fisher-Jenks).
 
@@ -184,13 +263,16 @@ def indicator_map(
         Indicator shown; a local-authority figure colours every ward the same.
     highlight : pandas.Series of bool, optional
         Wards outlined in black (e.g. a selection), indexed like ``wards``.
+    slide : SlideText, optional
+        Draw at slide size (:data:`SLIDE_SIZE_IN`), legend beside the map, with this text
+        around it; default a map for an A4 page, legend below.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     classes = classify(wards[indicator.name], indicator)
-    fig, ax = _ward_map(wards, classes.ward_colour, highlight=highlight)
+    fig, ax = _ward_map(wards, classes.ward_colour, highlight=highlight, slide=slide is not None)
     handles = [
         Patch(facecolor=c, edgecolor="none", label=label)
         for c, label in zip(classes.colours, classes.labels, strict=True)
@@ -199,10 +281,13 @@ def indicator_map(
         handles.append(Patch(facecolor=NO_DATA, edgecolor="none", label="no data"))
     if highlight is not None and highlight.any():
         handles.append(Patch(facecolor="none", edgecolor="black", label="selected wards"))
-    title = textwrap.fill(indicator.label, 70)
+    lines = [legend_title(indicator)]
     if indicator.level == "local authority":
-        title += "\n(one figure for the whole local authority, shown on every ward)"
-    _legend(ax, handles, title)
+        lines.append("(one figure for the whole local authority, shown on every ward)")
+    title = "\n".join(textwrap.fill(line, 40 if slide else 70) for line in lines)
+    _legend(ax, handles, title, beside=slide is not None)
+    if slide is not None:
+        _slide_text(fig, slide)
     return fig
 
 
@@ -236,7 +321,12 @@ def not_spot_class(flags: pd.DataFrame) -> pd.Series:
     )
 
 
-def not_spot_map(wards: gpd.GeoDataFrame, *, highlight: pd.Series | None = None) -> Figure:
+def not_spot_map(
+    wards: gpd.GeoDataFrame,
+    *,
+    highlight: pd.Series | None = None,
+    mobile_level: str = "local authority",
+) -> Figure:
     """Map fixed, mobile and double not-spots by ward.
 
     Parameters
@@ -245,6 +335,9 @@ def not_spot_map(wards: gpd.GeoDataFrame, *, highlight: pd.Series | None = None)
         Ward rows with ``ward_name``, the flags of :func:`geo.index.not_spots` and geometry.
     highlight : pandas.Series of bool, optional
         Wards outlined in black, indexed like ``wards``.
+    mobile_level : str, default "local authority"
+        Level of the mobile flag (``attrs["level"]`` of :func:`geo.index.not_spots`), said in
+        the legend title.
 
     Returns
     -------
@@ -252,14 +345,17 @@ def not_spot_map(wards: gpd.GeoDataFrame, *, highlight: pd.Series | None = None)
     """
     classes = not_spot_class(wards)
     colours = classes.map(lambda key: NOT_SPOT_CLASSES[key][1])
-    fig, ax = _ward_map(wards, colours, highlight=highlight)
+    fig, ax = _ward_map(wards, colours, highlight=highlight, slide=False)
     counts = classes.value_counts()
     handles = [
         Patch(facecolor=colour, edgecolor="none", label=f"{label} ({counts[key]} wards)")
         for key, (label, colour) in NOT_SPOT_CLASSES.items()
         if key in counts
     ]
-    _legend(ax, handles, "Not-spots by ward")
+    title = "Not-spots by ward"
+    if mobile_level != "ward":
+        title += " (mobile: the local authority's figure, the same on every ward)"
+    _legend(ax, handles, title)
     return fig
 
 
@@ -323,3 +419,122 @@ def trend_chart(trend: pd.DataFrame) -> Figure:
             0.5, 0.5, "no Ofcom release in the store", ha="center", transform=coverage.transAxes
         )
     return fig
+
+
+#: Manifest roles of geography files (boundaries, lookups, the postcode directory): they place
+#: figures in wards but are not the data a map's data month is about.
+_GEOGRAPHY_ROLES = frozenset(
+    {
+        "wards",
+        "output_areas",
+        "lsoas",
+        "lsoa_ward_lookup",
+        "data_zone_ward_lookup",
+        "ward_constituency_lookup",
+        "postcodes",
+    }
+)
+
+
+def data_label(pack: EvidencePack, indicator: Indicator) -> str:
+    """Return the releases an indicator of the pack is from, e.g. ``"Ofcom Jan 2026"``.
+
+    Ofcom releases are given as their data month, BDUK's as the month its file is from;
+    boundary and lookup files are left out. The risk index is computed, so its label is the
+    store's build date.
+
+    Parameters
+    ----------
+    pack : EvidencePack
+    indicator : Indicator
+
+    Returns
+    -------
+    str
+    """
+    sources = pack.manifest.get("sources", [])
+    try:
+        behind = releases_behind(indicator, sources)
+    except KeyError:
+        return f"computed from the store built {pack.manifest['built_at'][:10]}"
+    named = {f"{s['file']} ({s['release']})": s["role"] for s in sources}
+    month = month_label((pack.manifest.get("bduk") or {}).get("release_month"))
+    labels = [
+        f"BDUK {month}" if named.get(text) == "bduk_premises" else source_label(text)
+        for text in behind
+        if named.get(text) not in _GEOGRAPHY_ROLES
+    ]
+    return "; ".join(dict.fromkeys(labels)) or "release not recorded in the store"
+
+
+def _lines(parts: list[str], width: int) -> str:
+    """Join ``parts`` with ``"; "`` into lines of at most ``width`` characters, whole parts."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += "; " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+def slide_text(pack: EvidencePack, indicator: Indicator) -> SlideText:
+    """Return the title, subtitle and attribution of a slide map of the pack."""
+    level = (
+        " One figure for the whole local authority, shown on every ward."
+        if indicator.level == "local authority"
+        else ""
+    )
+    return SlideText(
+        title=textwrap.fill(indicator.label, 95),
+        subtitle=f"{pack.la_name} ({pack.la_code}), by ward. Data: {data_label(pack, indicator)}."
+        + level,
+        attribution=_lines(attributions(pack.manifest), _ATTRIBUTION_WIDTH),
+        stamp="SYNTHETIC DEMO DATA: a fictional place, not real figures" if pack.synthetic else "",
+    )
+
+
+def map_image(pack: EvidencePack, indicator_name: str, fmt: Literal["png", "svg"] = "png") -> bytes:
+    """Draw the ward map of one indicator at slide size, as PNG or SVG bytes.
+
+    The image is 16:9 (:data:`SLIDE_SIZE_IN`, 13.33 x 7.5 in): the wards classed as in the
+    app, the legend title in plain words with the unit, the authority, the data month
+    (:func:`data_label`) and the attributions of the place's sources printed on it. The PNG is
+    :data:`SLIDE_DPI` (2000 x 1125 pixels); the SVG is vector with its text as text, so it
+    stays searchable and editable on a slide. Both are the same bytes for the same pack.
+
+    Parameters
+    ----------
+    pack : EvidencePack
+    indicator_name : str
+        A key of :data:`evidence.figures.MAPPABLE` the place has.
+    fmt : {"png", "svg"}, default "png"
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    EvidenceError
+        The place has no such indicator.
+    ValueError
+        ``fmt`` is neither ``"png"`` nor ``"svg"``.
+
+    Examples
+    --------
+    >>> png = map_image(pack, "pct_premises_no_gigabit_no_plan")  # doctest: +SKIP
+    """
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"map_image: fmt must be 'png' or 'svg'; found {fmt!r}")
+    indicator = choose_indicator(pack.wards, indicator_name)
+    highlight = pack.wards["selected"] if pack.selection else None
+    fig = indicator_map(
+        pack.wards, indicator, highlight=highlight, slide=slide_text(pack, indicator)
+    )
+    if fmt == "png":
+        return png_bytes(fig, dpi=SLIDE_DPI)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": pack.la_code}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
