@@ -41,15 +41,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from evidence import charts
+from evidence import charts, plans
 from evidence.figures import (
     NOT_IN_STORE,
     PRIORITY_SHARE,
     EvidencePack,
+    attributions,
     format_pct,
     priority_table,
 )
 from geo import thresholds, trends
+from geo.gigabit import PLAN_STATUSES
 
 FONT = "DejaVuSans"
 _MARGIN = 1.8 * cm
@@ -91,6 +93,15 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=16,
             spaceBefore=8,
             spaceAfter=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2", body, fontName=FONT + "-Bold", fontSize=10, leading=13, spaceBefore=6
+        ),
+        "headline": ParagraphStyle(
+            "headline", body, fontName=FONT + "-Bold", fontSize=12, leading=15, spaceAfter=2
+        ),
+        "narrowhead": ParagraphStyle(
+            "narrowhead", body, fontName=FONT + "-Bold", fontSize=6.5, leading=8, spaceAfter=0
         ),
         "body": body,
         "small": ParagraphStyle("small", body, fontSize=7.5, leading=9.5, textColor=_GREY),
@@ -172,10 +183,8 @@ def _headline_section(pack: EvidencePack) -> list[Flowable]:
     fixed, mobile = (pack.thresholds_pct[f"{kind}_not_spot"] for kind in ("fixed", "mobile"))
     thresholds_text = (
         f"A ward is a fixed broadband not-spot when at least {fixed:g}% of "
-        f"its premises are below the USO; the authority is a mobile not-spot area when at least "
-        f"{mobile:g}% of its premises have no indoor 4G from any operator "
-        "(Ofcom publishes mobile coverage per local authority only); a double not-spot is both. "
-        + _priority_sentence(pack)
+        f"its premises are below the USO; {_mobile_rule(pack, mobile)}; a double not-spot is "
+        "both. " + _priority_sentence(pack)
     )
     return [
         _p("Headline figures", "h1"),
@@ -183,6 +192,21 @@ def _headline_section(pack: EvidencePack) -> list[Flowable]:
         Spacer(1, 4),
         _p(thresholds_text, "small"),
     ]
+
+
+def _mobile_rule(pack: EvidencePack, threshold: float) -> str:
+    """Say when a ward is a mobile not-spot, at the level the pack's flag is made."""
+    if pack.levels.get("mobile_not_spot") == "ward":
+        return (
+            f"a ward is a mobile not-spot when at least {threshold:g}% of its premises are in "
+            "Ofcom's mobile not-spot postcodes (where some premises lack reliable indoor signal "
+            "from every network)"
+        )
+    return (
+        f"the authority is a mobile not-spot area when at least {threshold:g}% of its premises "
+        "have no indoor 4G from any operator (without a not-spot postcode list, mobile "
+        "coverage is known per local authority only)"
+    )
 
 
 def _priority_sentence(pack: EvidencePack) -> str:
@@ -215,6 +239,12 @@ def _change_sentences(trend: pd.DataFrame) -> list[Flowable]:
     return out
 
 
+def _mobile_level(pack: EvidencePack) -> str:
+    if pack.levels.get("mobile_not_spot") == "ward":
+        return "by ward, from Ofcom's mobile not-spot postcodes"
+    return "local-authority figures"
+
+
 def _title_page(pack: EvidencePack) -> list[Flowable]:
     level = (
         "by ward, summed from Ofcom output-area premises counts"
@@ -226,7 +256,7 @@ def _title_page(pack: EvidencePack) -> list[Flowable]:
         _p(f"{pack.la_name} ({pack.la_code})", "place"),
         _p(f"Date: {pack.date:%d %B %Y}. Store built {pack.manifest['built_at']}."),
         _p(f"Scope: {pack.scope}; ward boundaries of {pack.manifest.get('ward_vintage', '?')}."),
-        _p(f"Fixed broadband: {level}. Mobile coverage: local-authority figures."),
+        _p(f"Fixed broadband: {level}. Mobile coverage: {_mobile_level(pack)}."),
     ]
     if pack.synthetic:
         story.append(
@@ -260,10 +290,8 @@ def _maps(pack: EvidencePack) -> list[Flowable]:
     fixed, mobile = (pack.thresholds_pct[f"{kind}_not_spot"] for kind in ("fixed", "mobile"))
     notspot_caption = (
         "Fixed not-spot: ward share of premises below the USO at or above "
-        f"{fixed:g}%. Mobile not-spot: the local authority's share of "
-        f"premises with no indoor 4G from any operator at or above "
-        f"{mobile:g}% (the same on every ward). 'Not known': the store has "
-        "no ward-level figure for a flag."
+        f"{fixed:g}%. Mobile not-spot: {_mobile_rule(pack, mobile)}. 'Not known': the store "
+        "has no ward-level figure for a flag."
     )
     return [
         *_map_page(
@@ -273,7 +301,13 @@ def _maps(pack: EvidencePack) -> list[Flowable]:
         ),
         *_map_page(
             "Map: not-spots",
-            charts.png_bytes(charts.not_spot_map(pack.wards, highlight=highlight)),
+            charts.png_bytes(
+                charts.not_spot_map(
+                    pack.wards,
+                    highlight=highlight,
+                    mobile_level=pack.levels.get("mobile_not_spot", "local authority"),
+                )
+            ),
             notspot_caption,
         ),
     ]
@@ -346,6 +380,140 @@ def _priority_section(pack: EvidencePack) -> list[Flowable]:
         Spacer(1, 4),
         _p(_priority_sentence(pack), "small"),
     ]
+
+
+def _count(value: Any) -> str:
+    return "not known" if pd.isna(value) else f"{int(value):,}"
+
+
+#: Short headings of the plan status counts in the PDF's tables.
+_STATUS_HEADS = {
+    "premises_gigabit_now": "Gigabit now",
+    "premises_project_gigabit": "Project Gigabit",
+    "premises_voucher_project": "Voucher project",
+    "premises_commercial_plan": "Planned by supplier",
+    "premises_under_review": "Under review",
+    "premises_no_gigabit_no_plan": "No gigabit, no plan",
+}
+
+
+def _constituency_rows(table: pd.DataFrame) -> list[list[object]]:
+    mobile = "pct_premises_no_4g_indoor" in table
+    head = [
+        "Constituency",
+        "BDUK premises",
+        *_STATUS_HEADS.values(),
+        "No plan (%)",
+        *(["No indoor 4G, whole seat (%)"] if mobile else []),
+    ]
+    rows: list[list[object]] = [[_p(text, "narrowhead") for text in head]]
+    for _, row in table.iterrows():
+        rows.append(
+            [
+                row["constituency_name"],
+                _count(row["bduk_premises"]),
+                *[_count(row[c]) for c in _STATUS_HEADS],
+                _pct(row["pct_premises_no_gigabit_no_plan"]),
+                *([_pct(row["pct_premises_no_4g_indoor"])] if mobile else []),
+            ]
+        )
+    return rows
+
+
+def _top_ward_rows(table: pd.DataFrame) -> list[list[object]]:
+    with_pcon = "constituency_name" in table
+    rows: list[list[object]] = [
+        [
+            "Ward",
+            *(["Constituency"] if with_pcon else []),
+            "No gigabit, no plan",
+            "Share (%)",
+            "BDUK premises",
+            "Project Gigabit contracts (supplier, final coverage, premises)",
+        ]
+    ]
+    for _, row in table.head(plans.TOP_WARDS).iterrows():
+        rows.append(
+            [
+                row["ward_name"],
+                *([row["constituency_name"]] if with_pcon else []),
+                _count(row["premises_no_gigabit_no_plan"]),
+                _pct(row["pct_premises_no_gigabit_no_plan"]),
+                _count(row["bduk_premises"]),
+                row["contracts"],
+            ]
+        )
+    return rows
+
+
+def _change_rows(table: pd.DataFrame) -> list[list[object]]:
+    rows: list[list[object]] = [
+        ["Ward", "No plan before", "No plan now", "Left no plan", "Joined no plan",
+         "Gained gigabit", "New premises", "Gone"]
+    ]  # fmt: skip
+    columns = ("no_plan_before", "no_plan_now", "left_no_plan", "joined_no_plan",
+               "gained_gigabit", "new_premises", "removed_premises")  # fmt: skip
+    for _, row in table.head(plans.TOP_WARDS).iterrows():
+        rows.append([row["ward_name"], *[_count(row[c]) for c in columns]])
+    return rows
+
+
+def _plans_section(pack: EvidencePack) -> list[Flowable]:
+    """Lay out the gigabit plans page: headline, constituencies, top wards, changes, not-spots."""
+    missing = plans.missing(pack)
+    story: list[Flowable] = [
+        PageBreak(),
+        _p("Gigabit plans", "h1"),
+        _p(plans.no_plan_headline(pack), "headline"),
+        _p(plans.plans_source(pack), "small"),
+        _p(
+            "'No gigabit and no plan': no gigabit-capable connection now, no supplier's "
+            "commercial plan, no Project Gigabit contract or voucher project, and not under "
+            "review by BDUK. Every premises has one status, tested in this order: "
+            + ", ".join(PLAN_STATUSES.values())
+            + ".",
+            "small",
+        ),
+        _p("By Westminster constituency", "h2"),
+    ]
+    table = plans.constituency_table(pack)
+    if table is None:
+        story.append(_p(f"Premises by constituency: {missing['constituencies']}."))
+    else:
+        rows = _constituency_rows(table)
+        first = 2.6 * cm
+        rest = (_WIDTH - first) / (len(rows[0]) - 1)
+        story += [
+            _table(rows, [first, *[rest] * (len(rows[0]) - 1)]),
+            Spacer(1, 3),
+            _p(
+                f"Counts are {pack.la_name}'s premises in each constituency only (a "
+                "constituency may reach beyond the authority); premises are placed by "
+                "postcode. Planned by supplier: a commercial gigabit plan reported to BDUK. "
+                "No indoor 4G is Ofcom's figure for the whole constituency (seat).",
+                "small",
+            ),
+        ]
+    story.append(_p("Wards with the most premises with no gigabit and no plan", "h2"))
+    wards = plans.no_plan_wards(pack)
+    if wards is None:
+        story.append(_p(f"Premises by ward: {missing['wards_no_gigabit_no_plan']}."))
+    else:
+        rows = _top_ward_rows(wards)
+        narrow = 1.7 * cm
+        names = 3.2 * cm
+        n_names = 2 if "constituency_name" in wards else 1
+        last = _WIDTH - n_names * names - 3 * narrow
+        story.append(_table(rows, [*[names] * n_names, *[narrow] * 3, last]))
+    story += [_p("What changed since the last BDUK release", "h2"), _p(plans.change_summary(pack))]
+    changes = plans.change_table(pack)
+    if changes is not None:
+        first = 3.4 * cm
+        rest = (_WIDTH - first) / 7
+        story.append(_table(_change_rows(changes), [first, *[rest] * 7]))
+    story.append(_p("Mobile not-spots", "h1"))
+    story += [_p(text) for text in plans.not_spot_sentences(pack)]
+    return story
 
 
 def _cell(name: str, value: Any) -> str:
@@ -428,7 +596,6 @@ def _sources(pack: EvidencePack) -> list[Flowable]:
     sources = pack.manifest.get("sources", [])
     rows: list[list[object]] = [["Publisher", "File", "Release", "Licence"]]
     rows += [[s["publisher"], s["file"], s["release"], s.get("licence", "")] for s in sources]
-    attributions = list(dict.fromkeys(s["attribution"] for s in sources))
     story: list[Flowable] = [
         PageBreak(),
         _p("Sources", "h1"),
@@ -443,7 +610,7 @@ def _sources(pack: EvidencePack) -> list[Flowable]:
                 "small",
             )
         )
-    story += [_p(text) for text in attributions]
+    story += [_p(text) for text in attributions(pack.manifest)]
     story.append(_p(f"Produced by {pack.manifest.get('software', 'digital-inclusion-map')}."))
     return story
 
@@ -502,8 +669,9 @@ def render_pdf(pack: EvidencePack) -> bytes:
     Returns
     -------
     bytes
-        The PDF. Title page with headline figures, a map of the pack's indicator, a map of
-        not-spots, the change across Ofcom releases, the ranked priority wards, methodology,
+        The PDF. Title page with headline figures, the gigabit plans and mobile not-spots
+        (:mod:`evidence.plans`), a map of the pack's indicator, a map of not-spots, the
+        change across Ofcom releases, the ranked priority wards, methodology,
         sources and attributions. Synthetic data is stamped on every page.
     """
     buffer = io.BytesIO()
@@ -525,6 +693,7 @@ def render_pdf(pack: EvidencePack) -> bytes:
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(pack))])
     story: Iterable[Flowable] = [
         *_title_page(pack),
+        *_plans_section(pack),
         *_maps(pack),
         *_trend_section(pack),
         PageBreak(),
