@@ -9,8 +9,17 @@ Files written for a place ``<code>`` (:func:`write_pack`, or in a zip by :func:`
 - ``<code>_wards.geojson``: the same table with boundaries, WGS84 (RFC 7946), 5 decimals;
 - ``<code>_wards.gpkg``: the same table with boundaries, British National Grid, for QGIS;
 - ``<code>_trend.csv``: gigabit, superfast and below-USO shares per Ofcom release;
+- with a BDUK premises file in the build (:mod:`evidence.plans`): ``<code>_constituencies.csv``
+  (the authority's premises by plan status in each Westminster constituency),
+  ``<code>_wards_no_gigabit_no_plan.csv`` (wards by premises with no gigabit and no plan, with
+  their Project Gigabit contracts) and, with two BDUK releases, ``<code>_bduk_changes.csv``;
+  a table the place lacks is not written, and the pack's manifest says why;
+- ``<code>_map_<indicator>.png`` and ``.svg``: slide-size maps (:func:`evidence.charts.map_image`)
+  of the pack's indicator and, with a BDUK file, ``<code>_map_no_gigabit_no_plan.png``/``.svg``;
 - ``manifest.json``: the store manifest (every source file, release, checksum, licence) and
   what the pack holds.
+
+Every CSV is for Excel, as the ward table.
 """
 
 from __future__ import annotations
@@ -27,9 +36,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from evidence import plans
+from evidence.charts import map_image
 from evidence.figures import (
+    PLAN_TABLES,
     EvidenceError,
     EvidencePack,
+    PlanTables,
     assemble,
     export_table,
     formula_safe,
@@ -41,6 +54,8 @@ from ingest import settings, store
 from ingest._errors import IngestError
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: Indicator of the ``map_no_gigabit_no_plan`` slide maps.
+NO_PLAN_MAP = "pct_premises_no_gigabit_no_plan"
 
 
 def resolve_place(query: str, *, store_dir: Path | None = None) -> str:
@@ -127,6 +142,12 @@ def build_pack(
         spec=spec,
         fixed_threshold_pct=fixed_threshold_pct,
         mobile_threshold_pct=mobile_threshold_pct,
+        plans=PlanTables(
+            **{
+                field: _optional_table(code, table, store_dir=root)
+                for field, table in PLAN_TABLES.items()
+            }
+        ),
     )
 
 
@@ -146,6 +167,9 @@ def _manifest(pack: EvidencePack, files: list[str]) -> dict[str, Any]:
             "priority_wards": pack.wards.loc[pack.wards["priority"], "ward_code"].tolist(),
             "fixed_broadband_level": pack.fixed_level,
             "files": files,
+            "not_written": {
+                f"{pack.la_code}_{name}.csv": why for name, why in plans.missing(pack).items()
+            },
             "notes": pack.notes,
         },
     }
@@ -168,6 +192,16 @@ def _trend_table(pack: EvidencePack) -> pd.DataFrame:
     return pack.trend[present].rename(columns=columns)
 
 
+def _maps(pack: EvidencePack) -> dict[str, str]:
+    """Slide maps of the pack: file name (without code and extension) -> indicator."""
+    maps = {}
+    if plans.has_bduk(pack) and NO_PLAN_MAP in pack.wards:
+        maps["map_no_gigabit_no_plan"] = NO_PLAN_MAP
+    if pack.indicator.name not in maps.values():
+        maps[f"map_{pack.indicator.name}"] = pack.indicator.name
+    return maps
+
+
 def _files(pack: EvidencePack, folder: Path) -> list[Path]:
     """Write every file of the pack into ``folder``; return their paths, manifest last."""
     stem = pack.la_code
@@ -187,6 +221,14 @@ def _files(pack: EvidencePack, folder: Path) -> list[Path]:
         paths["gpkg"].unlink()
     gpd.GeoDataFrame(table).to_file(paths["gpkg"], driver="GPKG", layer=f"{stem}_wards")
     paths["trend"].write_bytes(csv_bytes(_trend_table(pack)))
+    for name, frame in plans.plan_exports(pack).items():
+        paths[name] = folder / f"{stem}_{name}.csv"
+        paths[name].write_bytes(csv_bytes(frame))
+    for name, indicator in _maps(pack).items():
+        for fmt in ("png", "svg"):
+            paths[f"{name}.{fmt}"] = folder / f"{stem}_{name}.{fmt}"
+            paths[f"{name}.{fmt}"].write_bytes(map_image(pack, indicator, fmt))
+    paths["manifest"] = paths.pop("manifest")
     names = [p.name for p in paths.values()]
     paths["manifest"].write_text(
         json.dumps(_manifest(pack, names), indent=2, sort_keys=True, default=str) + "\n",
