@@ -528,7 +528,7 @@ def pack() -> evidence.EvidencePack:
     )  # fmt: skip
 
 
-downloads = st.columns(2)
+downloads = st.columns(4)
 downloads[0].download_button(
     "Evidence pack (PDF)", data=lambda: evidence.render_pdf(pack()),
     file_name=f"{la_code}_evidence.pdf", mime="application/pdf", on_click="ignore",
@@ -538,6 +538,14 @@ downloads[1].download_button(
     data=lambda: evidence.zip_bytes(pack()),
     file_name=f"{la_code}_evidence.zip", mime="application/zip", on_click="ignore",
 )  # fmt: skip
+for column, (fmt, mime) in zip(
+    downloads[2:], (("png", "image/png"), ("svg", "image/svg+xml")), strict=True
+):
+    column.download_button(
+        f"This map for a slide ({fmt.upper()}, with attribution)",
+        data=lambda fmt=fmt: evidence.map_image(pack(), indicator.name, fmt=fmt),
+        file_name=f"{la_code}_map_{indicator.name}.{fmt}", mime=mime, on_click="ignore",
+    )  # fmt: skip
 
 st.query_params.from_dict(
     {

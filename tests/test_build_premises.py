@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from bduk_fixtures import premises_rows, write_constituency_lookup, write_postcode_coverage
 from bduk_fixtures import write_premises as write_bduk
+from streamlit.testing.v1 import AppTest
 
 from geo import index
 from ingest import build, store
@@ -22,6 +23,7 @@ from ingest._errors import IngestError
 
 TRAFFORD = "E08000009"
 NOT_IN_DIRECTORY = "ZZ99 9ZZ"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def _link_shared(shared_data: Path, folder: Path) -> None:
@@ -217,3 +219,21 @@ def test_a_bduk_file_of_another_authority_is_skipped_with_a_note(shared_data, tm
     assert any("holds premises of E08000026 (Coventry), not of E08000009" in n
                for n in manifest["notes"])  # fmt: skip
     assert "bduk_premises" not in store.read_wards(TRAFFORD, store=built.parent)
+
+
+def test_the_app_shows_traffords_ward_and_constituency_figures(built, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(built))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["indicator"] = "pct_premises_no_gigabit_no_plan"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="indicator").value == "pct_premises_no_gigabit_no_plan"
+    wards = store.read_wards(TRAFFORD, store=built)
+    double = next(m for m in at.metric if m.label == "Premises in double not-spots")
+    low, high = (int(wards[f"premises_double_not_spot_{b}"].sum()) for b in ("min", "max"))
+    assert double.value == f"{low:,} to {high:,}"
+    table = next(
+        d.value for d in at.dataframe if "Constituency" in d.value.columns
+    )  # the constituency table, with this authority's premises in each
+    pcon = store.read_table(TRAFFORD, "constituency_plans", store=built)
+    assert table["No gigabit and no plan"].tolist() == pcon["premises_no_gigabit_no_plan"].tolist()
