@@ -55,7 +55,7 @@ OGL = "Open Government Licence v3.0"
 _OGL_PSI = "Contains public sector information licensed under the " + OGL
 _OS = "Contains OS data © Crown copyright and database right"
 _OFCOM = "Contains Ofcom data © Ofcom"
-_BDUK = f"{_OGL_PSI} (Building Digital UK); premises base: {_OS}"
+_BDUK = f"{_OGL_PSI} (Building Digital UK)"
 
 #: Publisher and attribution of each role (what an evidence pack must credit).
 PUBLISHERS: dict[str, tuple[str, str]] = {
