@@ -20,26 +20,13 @@ import pandas as pd
 
 from evidence.figures import EXPORT_COLUMNS, EXPORT_DECIMALS, EvidencePack, format_pct
 from geo import thresholds, trends
-from geo.gigabit import CHANGE_COLUMNS, COUNT_COLUMNS
+from geo.gigabit import CHANGE_COLUMNS, COUNT_COLUMNS, DOUBLE_NOT_SPOT_METHOD
 
 NO_BDUK = "not known: no BDUK file in the build"
 NO_LOOKUP = "not known: no ward to Westminster constituency lookup in the build"
 ONE_RELEASE = "not known: only one BDUK release in the build"
 NO_NOT_SPOTS = "not known: no Ofcom mobile not-spot postcode list in the build"
 NO_SPEED = "not known: no Ofcom postcode speed data for the not-spot postcodes"
-
-#: How the double not-spot bounds are made (as :func:`geo.gigabit.not_spot_premises` does).
-DOUBLE_NOT_SPOT_METHOD = (
-    "Ofcom lists postcodes where some premises cannot get a reliable indoor signal from any "
-    "mobile network; it does not say how many. For a listed postcode with n premises (BDUK "
-    "recognised premises) of which u are below the USO speed (u = n x Ofcom's share of the "
-    f"postcode's premises unable to get {thresholds.USO_DOWNLOAD_MBIT} Mbit/s down and "
-    f"{thresholds.USO_UPLOAD_MBIT} up from fixed lines or fixed wireless), between "
-    "max(0, u - n + 1) (at least one premises lacks mobile) and u (every premises lacks it) "
-    "premises are in a double not-spot: no reliable indoor mobile and below the USO speed. "
-    "The bounds are summed over the listed postcodes, rounded outwards to whole premises; "
-    "a listed postcode with no speed data counts 0 to n."
-)
 
 #: Tables of :func:`plan_exports`, the files of the pack they become ``<code>_<name>.csv``.
 PLAN_EXPORTS = ("constituencies", "wards_no_gigabit_no_plan", "bduk_changes")

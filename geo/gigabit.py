@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo import thresholds
 from geo._checks import require_columns
 
 #: Plan status of a premises -> what it means, in the order tested (see module docstring).
@@ -350,6 +351,19 @@ def plan_changes(
     return out[list(CHANGE_COLUMNS)].fillna(0).astype("int64")
 
 
+#: How :func:`not_spot_premises` bounds the premises in double not-spots, in words for exports.
+DOUBLE_NOT_SPOT_METHOD = (
+    "Ofcom lists postcodes where some premises cannot get a reliable indoor signal from any "
+    "mobile network; it does not say how many. For a listed postcode with n premises (BDUK "
+    "recognised premises) of which u are below the USO speed (u = n x Ofcom's share of the "
+    f"postcode's premises unable to get {thresholds.USO_DOWNLOAD_MBIT} Mbit/s down and "
+    f"{thresholds.USO_UPLOAD_MBIT} up from fixed lines or fixed wireless), between "
+    "max(0, u - n + 1) (at least one premises lacks mobile) and u (every premises lacks it) "
+    "premises are in a double not-spot: no reliable indoor mobile and below the USO speed. "
+    "The bounds are summed over the listed postcodes, rounded outwards to whole premises; "
+    "a listed postcode with no speed data counts 0 to n."
+)
+
 #: Columns of :func:`not_spot_premises`.
 NOT_SPOT_COLUMNS: tuple[str, ...] = (
     "mobile_not_spot_postcodes",
@@ -457,12 +471,7 @@ def not_spot_premises(
         out["mobile_not_spot_postcodes_no_speed_data"] = parts["no_data"].astype("int64")
     out.attrs = {
         "not_placed": int(area.isna().sum()),
-        "method": (
-            "Per listed postcode with n premises and u = n x (% below the USO speed) / 100: "
-            "between max(0, u - n + 1) and u premises are in a double not-spot (Ofcom says "
-            "only that some premises there lack reliable indoor mobile). Summed by area; a "
-            "postcode without speed data counts 0 to n."
-        ),
+        "method": DOUBLE_NOT_SPOT_METHOD,
     }
     return out
 
