@@ -119,7 +119,7 @@ def _postcodes(count: int):
     areas = pa.array([a + b for a in "ABCDEFGHIJKLMNOPRSTUWY" for b in "ABCDEFGHIJKLMNOPRSTUWY"])
     parts = [
         areas.take(i // 400_000),
-        pa.array([str(d) for d in range(1, 101)]).take((i // 4_000) % 100),
+        pa.array([str(d) for d in range(100)]).take((i // 4_000) % 100),
         pa.array([f" {s}" for s in range(10)]).take((i // 400) % 10),
         pa.array([a + b for a in UNIT_LETTERS for b in UNIT_LETTERS]).take(i % 400),
     ]
