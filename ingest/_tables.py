@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -530,3 +531,97 @@ def read_release_csv(
     release = match_release(raw.columns, releases, path=path, source=source)
     publisher = {name: header for header, name in release.columns.items() if name is not None}
     return apply_release(raw, release), release, publisher
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAME = re.compile(r"(?<![a-z])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
+                         r"[\s_\-]*((?:19|20)\d\d)(?!\d)")  # fmt: skip
+_YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d\d)[\-_]?(0[1-9]|1[0-2])(?!\d)")
+
+
+def release_month(path: str | Path) -> str | None:
+    """Return the month (``"YYYY-MM"``) a file's name, or its folders' names, says it is from.
+
+    Some publishers' CSVs carry no date (BDUK's premises files, Ofcom's not-spot lists), so
+    the release is read from the names a download keeps: the file's own name first, then each
+    folder above it (a zip unpacked into ``january-2025-omr-and-premises-in-bduk-plans/``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str or None
+        ``"YYYY-MM"``, or None when no name holds a month and year.
+
+    Examples
+    --------
+    >>> release_month("premises_in_bduk_plans_2025-07/Trafford.csv")
+    '2025-07'
+    >>> release_month("January 2025 OMR/E08000009.csv")
+    '2025-01'
+    >>> release_month("E08000009.csv") is None
+    True
+    """
+    path = Path(path)
+    for part in (path.stem, *(p.name for p in path.parents)):
+        text = part.lower()
+        found = _MONTH_NAME.search(text)
+        if found:
+            return f"{found.group(2)}-{_MONTHS[found.group(1)]:02d}"
+        found = _YEAR_MONTH.search(text)
+        if found:
+            return f"{found.group(1)}-{found.group(2)}"
+    return None
+
+
+def dated_attrs(release: Release, path: Path) -> dict[str, str | None]:
+    """Return the ``attrs`` of a table whose date is only in its name.
+
+    Parameters
+    ----------
+    release : Release
+        The file's matched layout.
+    path : Path
+        The file.
+
+    Returns
+    -------
+    dict
+        ``release`` (layout name), ``release_month`` (:func:`release_month`, or None),
+        ``source_file`` (file name) and ``notes`` (the layout's notes).
+
+    Examples
+    --------
+    >>> attrs = dated_attrs(Release("layout", {"postcode": "postcode"}), Path("x_2025-07.csv"))
+    >>> attrs["release_month"], attrs["source_file"]
+    ('2025-07', 'x_2025-07.csv')
+    """
+    return {
+        "release": release.name,
+        "release_month": release_month(path),
+        "source_file": path.name,
+        "notes": release.notes,
+    }

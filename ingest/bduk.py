@@ -54,7 +54,13 @@ from pathlib import Path
 import pandas as pd
 
 from ingest._errors import IngestError
-from ingest._tables import Release, raise_bad_cells, read_release_csv, require_unique
+from ingest._tables import (
+    Release,
+    dated_attrs,
+    raise_bad_cells,
+    read_release_csv,
+    require_unique,
+)
 
 SOURCE = "bduk"
 #: Raise for bad cells of a column, naming the file, header, line and value.
@@ -149,68 +155,6 @@ _TEXT = (
 
 _LA_CODE = r"[EW]0[6-9]\d{6}"
 _POSTCODE = re.compile(r"(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}")
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_NAME = re.compile(r"(?<![a-z])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
-                         r"[\s_\-]*((?:19|20)\d\d)(?!\d)")  # fmt: skip
-_YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d\d)[\-_]?(0[1-9]|1[0-2])(?!\d)")
-
-
-def release_month(path: str | Path) -> str | None:
-    """Return the month (``"YYYY-MM"``) a file's name, or its folders' names, says it is from.
-
-    BDUK's CSVs carry no date, so the release is read from the names a download keeps: the
-    file's own name first, then each folder above it (a zip unpacked into
-    ``january-2025-omr-and-premises-in-bduk-plans/``).
-
-    Parameters
-    ----------
-    path : str or Path
-        The file.
-
-    Returns
-    -------
-    str or None
-        ``"YYYY-MM"``, or None when no name holds a month and year.
-
-    Examples
-    --------
-    >>> release_month("premises_in_bduk_plans_2025-07/Trafford.csv")
-    '2025-07'
-    >>> release_month("January 2025 OMR/E08000009.csv")
-    '2025-01'
-    >>> release_month("E08000009.csv") is None
-    True
-    """
-    path = Path(path)
-    for part in (path.stem, *(p.name for p in path.parents)):
-        text = part.lower()
-        found = _MONTH_NAME.search(text)
-        if found:
-            return f"{found.group(2)}-{_MONTHS[found.group(1)]:02d}"
-        found = _YEAR_MONTH.search(text)
-        if found:
-            return f"{found.group(1)}-{found.group(2)}"
-    return None
 
 
 def _flags(frame: pd.DataFrame, column: str, publisher: dict[str, str], path: Path) -> pd.Series:
@@ -311,12 +255,7 @@ def read_bduk_premises(path: str | Path) -> pd.DataFrame:
     for column in _TEXT:
         out[column] = frame[column].str.strip().replace("", pd.NA).astype("string")
     require_unique(out, "uprn", path=path, source=SOURCE)
-    out.attrs = {
-        "release": release.name,
-        "release_month": release_month(path),
-        "source_file": path.name,
-        "notes": release.notes,
-    }
+    out.attrs = dated_attrs(release, path)
     return out
 
 

@@ -77,7 +77,7 @@ FILES = {
     "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
 }
 #: The two BDUK releases the demo writes, oldest first: role -> release month (BDUK's files
-#: carry no date, so the month is in the file name, as :func:`ingest.bduk.release_month` reads).
+#: carry no date, so the month is in the file name, as :func:`ingest._tables.release_month` reads).
 BDUK_MONTHS = {"bduk_premises_previous": "2025-03", "bduk_premises": "2025-07"}
 #: Synthetic Westminster constituencies the demo's wards are grouped into (E14 is the ONS
 #: prefix of English constituencies; these codes are unused).

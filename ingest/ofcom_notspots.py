@@ -36,7 +36,7 @@ layout** (:data:`RELEASE_MINIMAL`) and refuses every other:
 
 A blank cell, a malformed postcode or a postcode listed twice (in any of its forms: it would
 be counted twice) is an :class:`~ingest._errors.IngestError` naming the file and the line. The
-release month is read from the file's or its folder's name (:func:`ingest.bduk.release_month`):
+release month is read from the file's or its folder's name (:func:`ingest._tables.release_month`):
 the list itself carries no date. When Ofcom's own layout is known, add its header map to
 :data:`RELEASES`.
 """
@@ -52,12 +52,12 @@ from ingest._errors import IngestError
 from ingest._tables import (
     Release,
     apply_release,
+    dated_attrs,
     match_release,
     raise_bad_cells,
     read_csv_file,
     require_unique,
 )
-from ingest.bduk import release_month
 
 SOURCE = "ofcom_notspots"
 
@@ -154,10 +154,5 @@ def read_not_spot_postcodes(path: str | Path) -> pd.DataFrame:
         )  # fmt: skip
     out = pd.DataFrame({"postcode": spaced.astype("string")})
     require_unique(out, "postcode", path=path, source=SOURCE)
-    out.attrs = {
-        "release": release.name,
-        "release_month": release_month(path),
-        "source_file": path.name,
-        "notes": release.notes,
-    }
+    out.attrs = dated_attrs(release, path)
     return out

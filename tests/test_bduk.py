@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from geo import gigabit
 from ingest import bduk
 from ingest._errors import IngestError
+from ingest._tables import release_month
 
 POSTCODES = ["M15 4AB", "M15 4AD", "WA14 2UE"]
 
@@ -115,7 +116,7 @@ def test_a_file_of_another_authority_is_named(tmp_path):
     ],
 )
 def test_release_month_is_read_from_the_name_or_folder(name, month):
-    assert bduk.release_month(name) == month
+    assert release_month(name) == month
 
 
 # --- geo.gigabit -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from geo.joins import assign_to_wards
 from ingest import bduk, build, census, demo, ofcom_fixed, ons_geography, store
+from ingest._tables import release_month
 from ingest.discover import discover
 
 #: Roles the build read before the premises-level files (issue 13); the lead wires the others.
@@ -201,7 +202,7 @@ def test_bduk_files_are_in_the_real_layout_and_named_by_release(demo_sources, bd
         path = demo_sources[role]
         header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
         assert header == ",".join(bduk.HEADER_2025)
-        assert bduk.release_month(path) == month == bduk_releases[month].attrs["release_month"]
+        assert release_month(path) == month == bduk_releases[month].attrs["release_month"]
         body = path.read_text(encoding="utf-8-sig").splitlines()[1:]
         assert {line.split(",")[2] for line in body} == {"true", "false"}  # flags as BDUK
     # one release with a BOM and one without, as downloads come
