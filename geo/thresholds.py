@@ -46,3 +46,17 @@ FIXED_NOT_SPOT_PCT = 1.0
 #: indoor 4G from any of the four operators (Ofcom Connected Nations, local-authority file).
 #: The same 1 in 100 as :data:`FIXED_NOT_SPOT_PCT`, so a double not-spot asks the same of both.
 MOBILE_NOT_SPOT_PCT = 1.0
+
+#: Mobile signal rating from which Ofcom counts a premises as covered: its Connected Nations
+#: API rates each premises 0 (no signal predicted), 1 (red: reliable signal unlikely), 2
+#: (amber: may have problems), 3 (green: good coverage, a data rate for basic web services) or
+#: 4 (enhanced: good coverage indoors and an enhanced data rate); Ofcom's published coverage
+#: figures count 3 and above. Source: Ofcom Connected Nations API description (premises
+#: ratings) and Connected Nations methodology; see ``../shared/reference/ofcom_api.md``.
+MOBILE_COVERED_RATING = 3
+
+#: The stricter reading shown beside Ofcom's: covered only at the enhanced rating 4.
+MOBILE_COVERED_RATING_STRICT = 4
+
+#: Ratings the Connected Nations API gives (0 to 4).
+MOBILE_RATINGS = range(0, 5)

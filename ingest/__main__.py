@@ -14,6 +14,13 @@ Fetch one local authority's source files from the official publishers, then buil
 Build from files already on disk (no network needed; a council network may block downloads)::
 
     python -m ingest build --la Trafford --sources ~/Downloads/dim-sources
+
+With Ofcom's written permission, fetch premises-level coverage from Ofcom's API (key in
+``OFCOM_API_KEY``): a sample of each ward first, then the rest; the next build uses it::
+
+    python -m ingest ofcom-api --la Trafford --sources DIR --ofcom-permission "REF" \
+        --sample-per-ward 10
+    python -m ingest ofcom-api --la Trafford --sources DIR --ofcom-permission "REF"
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest import build, demo, download, settings, web_assets
+from rich.console import Console
+
+from ingest import build, demo, download, ofcom_api, ons_geography, settings, web_assets
 from ingest._errors import IngestError
+from ingest.discover import discover
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +80,35 @@ def _parser() -> argparse.ArgumentParser:
     fetch_cmd.add_argument(
         "--only", action="append", metavar="GROUP", help="fetch only this group (repeatable)"
     )
+    api_cmd = commands.add_parser(
+        "ofcom-api",
+        parents=[common],
+        help="fetch premises-level coverage from Ofcom's API (needs Ofcom's permission)",
+    )
+    api_cmd.add_argument("--la", required=True, help="ONS local authority code or name")
+    api_cmd.add_argument(
+        "--sources", type=Path, required=True, help="folder holding the ONS postcode directory"
+    )
+    api_cmd.add_argument(
+        "--ofcom-permission",
+        default="",
+        metavar="REFERENCE",
+        help="Ofcom's reference for the written permission to build ward figures (required)",
+    )
+    api_cmd.add_argument(
+        "--retention-days",
+        type=int,
+        help="how long the permission lets the answers be kept (default: the terms' 30 days)",
+    )
+    api_cmd.add_argument("--only", choices=sorted(ofcom_api.ENDPOINTS), help="one endpoint only")
+    api_cmd.add_argument(
+        "--rate", type=float, default=ofcom_api.CALLS_PER_MINUTE, help="calls a minute at most"
+    )
+    api_cmd.add_argument("--max-calls", type=int, help="stop after this many calls")
+    api_cmd.add_argument(
+        "--sample-per-ward", type=int, metavar="N", help="fetch a seeded sample of N per ward"
+    )
+    api_cmd.add_argument("--seed", type=int, default=0, help="seed of the sample")
     commands.add_parser("assets", help="copy Leaflet into static/ so maps draw without a CDN")
     return parser
 
@@ -84,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "download":
             return _download(args)
+        if args.command == "ofcom-api":
+            return _ofcom_api(args)
         if args.command == "demo":
             demo.write_demo_sources(args.sources, seed=args.seed)
             place = build.build_place(
@@ -122,6 +163,52 @@ def _download(args: argparse.Namespace) -> int:
         la_code, dest, releases=releases, only=args.only, verbose=not args.quiet
     )
     print(f"sources ready in {dest}; next: python -m ingest build --la {la_code} --sources {dest}")
+    return 0
+
+
+def _ofcom_api(args: argparse.Namespace) -> int:
+    """Fetch the place's postcodes from Ofcom's API into its cache; report what is left."""
+    if not args.ofcom_permission.strip():
+        raise IngestError(
+            f"ofcom-api: refused without --ofcom-permission. {ofcom_api.PERMISSION_NEEDED}"
+        )
+    key = ofcom_api.api_key()
+    la_code = build.resolve_la_in_folder(args.la, args.sources)
+    paths = discover(args.sources).get("postcodes")
+    if not paths:
+        raise IngestError(
+            f"ofcom-api: {args.sources} holds no ONS postcode directory; the place's postcodes "
+            "come from it (python -m ingest download fetches it)."
+        )
+    postcodes = ofcom_api.place_postcodes(
+        ons_geography.read_postcodes(paths[0]), la_code, paths[0].name
+    )
+    folder = ofcom_api.place_cache(la_code)
+    ofcom_api.record_permission(folder, args.ofcom_permission, retention_days=args.retention_days)
+    cache, _ = ofcom_api.open_place_cache(folder)
+    purged = cache.purge()
+    order, sampled = ofcom_api.sample_first(postcodes, args.sample_per_ward or 1, seed=args.seed)
+    if args.sample_per_ward:
+        order = order[:sampled]
+    endpoints = [args.only] if args.only else list(ofcom_api.ENDPOINTS)
+    report = ofcom_api.fetch(
+        order, cache, endpoints=endpoints, key=key, rate=args.rate, max_calls=args.max_calls,
+        console=Console(stderr=True, quiet=args.quiet),
+    )  # fmt: skip
+    print(
+        f"{la_code}: {len(order):,} postcodes x {len(endpoints)} endpoint(s); this run: "
+        f"{report.found:,} found, {report.not_found:,} not found, {report.failed:,} failed, "
+        f"{report.calls:,} calls; {purged:,} expired answers deleted; cache {folder}"
+    )
+    for failure in report.failures[:10]:
+        print(f"  failed: {failure}")
+    if report.remaining:
+        minutes = report.remaining / args.rate
+        print(
+            f"stopped at --max-calls {args.max_calls}: {report.remaining:,} answers remain, "
+            f"about {minutes:,.0f} min at {args.rate:g} calls a minute; run again to go on."
+        )
+    print(f"next: python -m ingest build --la {la_code} --sources {args.sources}")
     return 0
 
 

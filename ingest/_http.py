@@ -1,6 +1,7 @@
 """All HTTP of the project: cached, resumable, retried downloads and JSON API calls.
 
-Every network access of ``ingest`` goes through :func:`download` or :func:`fetch_json` (as osmnx
+Every network access of ``ingest`` goes through :func:`download`, :func:`fetch_json` or
+:func:`call_api` (as osmnx
 keeps all of its HTTP in ``_http.py``), so that timeouts, retries, the User-Agent, proxies and
 error messages are the same for every source.
 
@@ -29,6 +30,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -53,7 +55,10 @@ from ingest._errors import IngestError
 __all__ = [
     "MANUAL_FIX",
     "USER_AGENT",
+    "ApiAnswer",
+    "ApiRefusedError",
     "DownloadError",
+    "call_api",
     "download",
     "fetch_json",
     "sha256_file",
@@ -115,6 +120,39 @@ class DownloadError(IngestError):
         self.url = url
         self.attempts = attempts
         self.last_failure = last_failure
+
+
+class ApiRefusedError(IngestError):
+    """An API refused the credentials (HTTP 401 or 403): no further call can succeed.
+
+    Attributes
+    ----------
+    status : int
+        The HTTP status, 401 or 403.
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """One API answer that settles a question: found (HTTP 200) or not found (HTTP 404).
+
+    Attributes
+    ----------
+    status : int
+        200 or 404.
+    body : object
+        The decoded JSON body (an object or an array; for a 404, None when it is not JSON).
+    attempts : int
+        Requests made, retries included.
+    """
+
+    status: int
+    body: Any
+    attempts: int
 
 
 class _AttemptError(Exception):
@@ -371,6 +409,88 @@ def fetch_json(
     try:
         return _retrying(
             attempt, url=full_url, retries=retries, backoff=backoff, sleep=sleep, save_as=None
+        )
+    finally:
+        if own_session:
+            http.close()
+
+
+def call_api(
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout: Timeout | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+    session: requests.Session | None = None,
+    sleep: Sleep | None = None,
+) -> ApiAnswer:
+    """GET one answer of a keyed JSON API, with the retry policy of :func:`download`.
+
+    Made for Ofcom's Connected Nations API (Azure API Management), where a key travels in a
+    header: HTTP 200 and 404 both settle the question and are returned; 401 and 403 raise
+    :class:`ApiRefusedError` at once; 429 (honouring ``Retry-After``), 5xx, timeouts, resets and a
+    truncated or malformed JSON body are retried with back-off.
+
+    Parameters
+    ----------
+    url : str
+        ``http://`` or ``https://`` address, with no credentials in it.
+    headers : mapping
+        Request headers, e.g. the subscription key. They are never logged nor put in an error.
+    timeout, retries, backoff, session, sleep
+        As for :func:`download`.
+
+    Returns
+    -------
+    ApiAnswer
+
+    Raises
+    ------
+    ApiRefusedError
+        HTTP 401 or 403.
+    DownloadError
+        Still no answer after the last attempt, or another HTTP 4xx.
+    """
+    _check_url(url)
+    timeout, retries, backoff = _defaults(timeout, retries, backoff)
+    own_session = session is None
+    http = session if session is not None else requests.Session()
+    made = 0
+
+    def attempt() -> ApiAnswer:
+        nonlocal made
+        made += 1
+        sent = {"Accept": "application/json", **headers}
+        _add_user_agent(sent, http)
+        try:
+            with http.get(url, headers=sent, timeout=timeout) as resp:
+                body = resp.content
+                code = resp.status_code
+                if code in (401, 403):
+                    raise ApiRefusedError(
+                        f"{url}: HTTP {code} {resp.reason or ''}".rstrip(), status=code
+                    )
+                if code != 404:
+                    _raise_for_status(resp)
+        except requests.RequestException as exc:
+            raise _AttemptError(_describe(exc, timeout), retry=_is_transient(exc)) from exc
+        try:
+            data = resp.json()
+        except ValueError:
+            if code == 404:
+                return ApiAnswer(404, None, made)
+            start = body[:80].decode("utf-8", "replace")
+            raise _AttemptError(
+                f"the answer is truncated or not JSON ({len(body)} bytes, starts {start!r})",
+                retry=True,
+            ) from None
+        return ApiAnswer(code, data, made)
+
+    logger.info("Calling %s", url)
+    try:
+        return _retrying(
+            attempt, url=url, retries=retries, backoff=backoff, sleep=sleep, save_as=None
         )
     finally:
         if own_session:

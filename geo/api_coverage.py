@@ -1,0 +1,472 @@
+"""Premises-level coverage (Ofcom's Connected Nations API) summed to wards. Pure functions.
+
+Ofcom's API answers, for one postcode, every premises (UPRN) with its mobile ratings per
+operator and its maximum predicted fixed speeds (:mod:`ingest.ofcom_api`). This module
+
+- flags each premises (:data:`MEASURES`): no good indoor data from any network (Ofcom's
+  mobile not-spot: every operator's indoor data rating below
+  :data:`~geo.thresholds.MOBILE_COVERED_RATING`), the same at the stricter
+  :data:`~geo.thresholds.MOBILE_COVERED_RATING_STRICT`, per operator, outdoors, for voice;
+  below the USO speed, without superfast, without gigabit; and **double not-spots**: the same
+  premises both a mobile not-spot and below the USO;
+- counts them per postcode (:func:`postcode_counts`, one call per batch of rows; batches add
+  with :func:`combine_counts`: whole numbers, so any order gives the same sums);
+- sums postcodes to wards (:func:`ward_figures`). Premises of postcodes in no ward are summed
+  on :data:`OUTSIDE_WARDS`, never dropped: wards + outside = premises checked.
+
+Where only some of a ward's postcodes were asked (a sample), a ward's share is the ratio of
+its sampled premises, and its 95 % interval comes from a cluster bootstrap: postcodes, not
+premises, are resampled (premises of one postcode share a street and a mast), and the
+interval is narrowed by the finite population correction ``sqrt(1 - m / M)`` (m of the ward's
+M postcodes asked; 0 when all are). When the sample holds fewer than :data:`RARE_EVENTS`
+premises with the condition, the bootstrap cannot see the tail (a sample with none gives
+"0 to 0"), so the upper end is at least the Poisson 95 % upper limit of the sample count
+(:data:`POISSON_UPPER_95`) scaled to the ward, and the figure is shown as "fewer than N"
+(:func:`estimate_text`).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from geo._checks import require_columns
+from geo.thresholds import (
+    GIGABIT_MBIT,
+    MOBILE_COVERED_RATING,
+    MOBILE_COVERED_RATING_STRICT,
+    SUPERFAST_MBIT,
+    USO_DOWNLOAD_MBIT,
+    USO_UPLOAD_MBIT,
+)
+
+#: ``ward_code`` of the row that sums the premises of postcodes in no ward.
+OUTSIDE_WARDS = "(outside every ward)"
+
+#: Operator column prefixes of :mod:`ingest.ofcom_api` and the networks' names.
+OPERATORS = {"ee": "EE", "three": "Three", "o2": "O2", "vodafone": "Vodafone"}
+
+#: Premises checked, by what was asked of them: ``mobile``, ``fixed`` (broadband) or ``both``.
+CHECKED = {
+    "mobile": "premises_checked_mobile",
+    "fixed": "premises_checked_fixed",
+    "both": "premises_checked_both",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A condition of a premises, counted per postcode and shared per ward.
+
+    Attributes
+    ----------
+    key : str
+        Columns ``premises_<key>_checked`` (count) and ``pct_premises_<key>`` (share).
+    label : str
+        What it means, in a council officer's words.
+    checked : {"mobile", "fixed", "both"}
+        Premises it is a share of (:data:`CHECKED`).
+    """
+
+    key: str
+    label: str
+    checked: str
+
+    @property
+    def count(self) -> str:
+        """Column of the premises checked that have the condition."""
+        return f"premises_{self.key}_checked"
+
+    @property
+    def share(self) -> str:
+        """Column of the share (%), with ``_low`` and ``_high`` beside it."""
+        return f"pct_premises_{self.key}"
+
+
+_GOOD = f"rating {MOBILE_COVERED_RATING} or more, as Ofcom counts coverage"
+#: Every measure, in the order of the ward table.
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "mobile_not_spot",
+        f"Premises with no good indoor mobile data from any network ({_GOOD})",
+        "mobile",
+    ),
+    Measure(
+        "mobile_not_spot_strict",
+        "Premises with no enhanced indoor mobile data from any network (stricter: rating "
+        f"{MOBILE_COVERED_RATING_STRICT})",
+        "mobile",
+    ),
+    *(
+        Measure(f"no_indoor_data_{op}", f"Premises with no good indoor data from {name}", "mobile")
+        for op, name in OPERATORS.items()
+    ),
+    Measure("no_outdoor_data", "Premises with no good outdoor data from any network", "mobile"),
+    Measure("no_indoor_voice", "Premises with no good indoor voice from any network", "mobile"),
+    Measure(
+        "below_uso_api",
+        f"Premises below the USO speed (predicted under {USO_DOWNLOAD_MBIT} Mbit/s down or "
+        f"{USO_UPLOAD_MBIT} up)",
+        "fixed",
+    ),
+    Measure(
+        "without_superfast_api",
+        f"Premises without superfast broadband (predicted under {SUPERFAST_MBIT} Mbit/s)",
+        "fixed",
+    ),
+    Measure(
+        "without_gigabit_api",
+        f"Premises without gigabit-capable broadband (predicted under {GIGABIT_MBIT} Mbit/s)",
+        "fixed",
+    ),
+    Measure(
+        "double_not_spot",
+        "Premises in double not-spots (no good indoor mobile data from any network and below "
+        "the USO speed, on the same premises)",
+        "both",
+    ),
+)
+MEASURE = {m.key: m for m in MEASURES}
+
+#: Count columns of :func:`postcode_counts` (all ``int64``).
+COUNT_COLUMNS = [*CHECKED.values(), *(m.count for m in MEASURES)]
+
+#: Fewer premises with a condition than this in a ward's sample: shown as "fewer than N".
+RARE_EVENTS = 5
+#: Poisson (Garwood) 95 % one-sided upper limits of the mean for 0 to 4 events seen.
+POISSON_UPPER_95 = (2.996, 4.744, 6.296, 7.754, 9.154)
+
+_RATING = {
+    service_place: [f"{op}_{service_place}" for op in OPERATORS]
+    for service_place in ("data_indoor", "data_outdoor", "voice_indoor")
+}
+#: Premises columns :func:`postcode_counts` reads (mobile ratings and speeds may be NaN where
+#: that endpoint has no answer for the premises).
+PREMISES_COLUMNS = ["postcode", *(c for cols in _RATING.values() for c in cols),
+                    "max_down_mbit", "max_up_mbit"]  # fmt: skip
+
+
+def _values(premises: pd.DataFrame, column: str) -> np.ndarray:
+    return premises[column].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def premises_flags(premises: pd.DataFrame) -> pd.DataFrame:
+    """Flag each premises: what was checked, and each condition of :data:`MEASURES`.
+
+    Parameters
+    ----------
+    premises : pandas.DataFrame
+        One row per premises with :data:`PREMISES_COLUMNS`: mobile ratings 0 to 4 and
+        maximum predicted speeds (Mbit/s, -1 where none is predicted: no service, so below
+        every threshold); NaN where that endpoint has no answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; bool columns ``mobile``, ``fixed``, ``both`` (checked) and one per
+        measure key (False where not checked).
+
+    Examples
+    --------
+    >>> row = {f"{op}_{sp}": 4 for op in OPERATORS for sp in ("data_indoor", "data_outdoor",
+    ...        "voice_indoor")}
+    >>> indoor = {f"{op}_data_indoor": 3 for op in OPERATORS}  # good, not enhanced
+    >>> one = pd.DataFrame([{**row, **indoor, "ee_data_indoor": 2, "postcode": "A",
+    ...                      "max_down_mbit": 8.0, "max_up_mbit": 1.0}])
+    >>> premises_flags(one)[["mobile_not_spot", "mobile_not_spot_strict", "double_not_spot"]]
+       mobile_not_spot  mobile_not_spot_strict  double_not_spot
+    0            False                    True            False
+    """
+    require_columns(premises, PREMISES_COLUMNS, argument="premises")
+    best = {
+        sp: np.fmax.reduce([_values(premises, c) for c in cols]) for sp, cols in _RATING.items()
+    }
+    indoor = {op: _values(premises, f"{op}_data_indoor") for op in OPERATORS}
+    down, up = _values(premises, "max_down_mbit"), _values(premises, "max_up_mbit")
+    mobile, fixed = ~np.isnan(best["data_indoor"]), ~np.isnan(down)
+    below_uso = fixed & ((down < USO_DOWNLOAD_MBIT) | (up < USO_UPLOAD_MBIT))
+    not_spot = mobile & (best["data_indoor"] < MOBILE_COVERED_RATING)
+    flags = {
+        "mobile": mobile,
+        "fixed": fixed,
+        "both": mobile & fixed,
+        "mobile_not_spot": not_spot,
+        "mobile_not_spot_strict": mobile & (best["data_indoor"] < MOBILE_COVERED_RATING_STRICT),
+        **{
+            f"no_indoor_data_{op}": mobile & (v < MOBILE_COVERED_RATING) for op, v in indoor.items()
+        },
+        "no_outdoor_data": mobile & (best["data_outdoor"] < MOBILE_COVERED_RATING),
+        "no_indoor_voice": mobile & (best["voice_indoor"] < MOBILE_COVERED_RATING),
+        "below_uso_api": below_uso,
+        "without_superfast_api": fixed & (down < SUPERFAST_MBIT),
+        "without_gigabit_api": fixed & (down < GIGABIT_MBIT),
+        "double_not_spot": not_spot & below_uso,
+    }
+    return pd.DataFrame(flags, index=premises.index)
+
+
+def postcode_counts(premises: pd.DataFrame) -> pd.DataFrame:
+    """Count premises checked and with each condition, per postcode.
+
+    Parameters
+    ----------
+    premises : pandas.DataFrame
+        As for :func:`premises_flags` (any batch of rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``postcode`` (those of the batch, in first-seen order), :data:`COUNT_COLUMNS`
+        as ``int64``.
+    """
+    flags = premises_flags(premises)
+    codes, uniques = pd.factorize(premises["postcode"], sort=False)
+    columns = {
+        **{column: flags[name] for name, column in CHECKED.items()},
+        **{m.count: flags[m.key] for m in MEASURES},
+    }
+    counted = {
+        column: np.bincount(codes, weights=flag.to_numpy(), minlength=len(uniques)).astype(np.int64)
+        for column, flag in columns.items()
+    }
+    return pd.DataFrame(counted, index=pd.Index(uniques, name="postcode"))
+
+
+def combine_counts(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Add :func:`postcode_counts` of several batches (a postcode may be in several)."""
+    frames = list(parts)
+    if not frames:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=np.int64) for c in COUNT_COLUMNS},
+            index=pd.Index([], name="postcode"),
+        )
+    return pd.concat(frames).groupby(level=0, sort=False).sum().astype(np.int64)
+
+
+class ApiWards(NamedTuple):
+    """Premises-level coverage summed to wards, and what lies outside every ward.
+
+    Attributes
+    ----------
+    wards : pandas.DataFrame
+        Indexed by ``ward_code``, one row per ward asked for: ``postcodes_live``;
+        ``postcodes_checked_<mobile|fixed|both>`` and ``pct_postcodes_checked_<...>``;
+        :data:`COUNT_COLUMNS` (premises of the checked postcodes: exact counts); per measure,
+        ``pct_premises_<key>`` with ``_low`` and ``_high`` (95 % interval; equal to the share
+        where every postcode was checked; NaN where none was); and the ward's estimated
+        ``premises_in_double_not_spots`` and ``residents_in_double_not_spots``, each with
+        ``_low`` and ``_high``.
+    outside : pandas.Series
+        :data:`COUNT_COLUMNS` of the checked postcodes in no ward.
+    """
+
+    wards: pd.DataFrame
+    outside: pd.Series
+
+
+def _interval(
+    x: np.ndarray,
+    n: np.ndarray,
+    m: int,
+    total_postcodes: int,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cluster bootstrap of the ratios ``sum(x) / sum(n)`` and the totals ``M * mean(x)``.
+
+    ``x`` and ``n`` are (m postcodes, k measures). Returns the low and high ends of each
+    share (fraction) and each total (premises), before the rare-event floor.
+    """
+    draws = rng.integers(0, m, size=(n_boot, m))
+    xs, ns = x[draws].sum(axis=1), n[draws].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(ns > 0, xs / ns, np.nan)
+        share = x.sum(axis=0) / n.sum(axis=0)
+    total = x.sum(axis=0) * total_postcodes / m
+    fpc = math.sqrt(1 - m / total_postcodes)
+    r_lo, r_hi = np.nanquantile(ratio, [0.025, 0.975], axis=0)
+    t_lo, t_hi = np.quantile(xs * total_postcodes / m, [0.025, 0.975], axis=0)
+    return (
+        np.clip(share - (share - r_lo) * fpc, 0, 1),
+        np.clip(share + (r_hi - share) * fpc, 0, 1),
+        np.maximum(total - (total - t_lo) * fpc, 0),
+        total + (t_hi - total) * fpc,
+    )
+
+
+def _rng(seed: int, ward: str) -> np.random.Generator:
+    """One generator per ward, so a ward's interval does not depend on the other wards."""
+    return np.random.default_rng([seed, zlib.crc32(ward.encode())])
+
+
+def ward_figures(
+    counts: pd.DataFrame,
+    postcode_ward: pd.Series,
+    checked: Mapping[str, pd.Index],
+    *,
+    areas: pd.Index,
+    residents_per_premises: pd.Series | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> ApiWards:
+    """Sum checked postcodes to wards; estimate each ward's shares with 95 % intervals.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        :func:`postcode_counts` (combined) of the found answers, indexed by postcode.
+    postcode_ward : pandas.Series
+        Ward of every live postcode of the place (index: postcodes as in ``counts``; NaN:
+        placed in no ward). It sets each ward's ``postcodes_live``.
+    checked : mapping
+        ``"mobile"`` and ``"fixed"``: postcodes with a settled answer (found or not found) of
+        that endpoint; a postcode not found counts as checked with no premises.
+    areas : pandas.Index
+        Ward codes of the result (wards without postcodes get 0 counts and NaN shares).
+    residents_per_premises : pandas.Series, optional
+        Residents per premises of each ward, to estimate residents in double not-spots.
+    n_boot : int, default 1000
+        Bootstrap resamples for sampled wards.
+    seed : int, default 0
+
+    Returns
+    -------
+    ApiWards
+
+    Raises
+    ------
+    ValueError
+        ``counts`` holds a postcode not in ``checked``, or lacks a count column.
+    """
+    require_columns(counts, COUNT_COLUMNS, argument="counts")
+    sets = {
+        "mobile": pd.Index(checked.get("mobile", [])),
+        "fixed": pd.Index(checked.get("fixed", [])),
+    }
+    sets["both"] = sets["mobile"].intersection(sets["fixed"])
+    union = sets["mobile"].union(sets["fixed"])
+    stray = counts.index.difference(union)
+    if len(stray):
+        raise ValueError(f"counts has postcodes no endpoint checked, e.g. {stray[0]!r}")
+    full = counts.reindex(union, fill_value=0).astype(np.int64)
+    ward_of = postcode_ward.reindex(full.index)
+    outside = full[ward_of.isna().to_numpy()].sum().astype(np.int64)
+    placed = full[ward_of.notna().to_numpy()]
+    wards = placed.groupby(ward_of.dropna()).sum().reindex(areas, fill_value=0).astype(np.int64)
+    wards.index.name = "ward_code"
+    live = postcode_ward.dropna().value_counts().reindex(areas, fill_value=0)
+    wards.insert(0, "postcodes_live", live.astype(np.int64))
+    for name, index in sets.items():
+        per_ward = ward_of.reindex(index).value_counts().reindex(areas, fill_value=0)
+        wards[f"postcodes_checked_{name}"] = per_ward.astype(np.int64)
+        wards[f"pct_postcodes_checked_{name}"] = 100 * per_ward / live.where(live > 0)
+
+    shares = {m.key: np.full((len(areas), 3), np.nan) for m in MEASURES}
+    double = np.full((len(areas), 3), np.nan)
+    grouped = {
+        name: full.loc[index].groupby(ward_of.reindex(index)) for name, index in sets.items()
+    }
+    for row, ward in enumerate(areas):
+        total_postcodes = int(live.iloc[row])
+        rng = _rng(seed, str(ward))
+        for name, groups in grouped.items():
+            if ward not in groups.groups:
+                continue
+            rows = groups.get_group(ward)
+            measures = [m for m in MEASURES if m.checked == name]
+            x = rows[[m.count for m in measures]].to_numpy(np.float64)
+            n = np.repeat(rows[[CHECKED[name]]].to_numpy(np.float64), len(measures), axis=1)
+            events, denominator = x.sum(axis=0), n.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(denominator > 0, events / denominator, np.nan)
+            m = len(rows)
+            total = events * total_postcodes / m
+            if m >= total_postcodes:
+                low, high, t_low, t_high = share, share, total, total
+            else:
+                low, high, t_low, t_high = _interval(x, n, m, total_postcodes, n_boot, rng)
+                rare = events < RARE_EVENTS
+                upper = np.array(POISSON_UPPER_95)[np.minimum(events, RARE_EVENTS - 1).astype(int)]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    floor = np.where(denominator > 0, upper / denominator, np.nan)
+                high = np.where(rare, np.fmax(high, np.minimum(floor, 1)), high)
+                t_high = np.where(rare, np.fmax(t_high, upper * total_postcodes / m), t_high)
+            for i, measure in enumerate(measures):
+                shares[measure.key][row] = 100 * np.array([share[i], low[i], high[i]])
+                if measure.key == "double_not_spot":
+                    double[row] = [total[i], t_low[i], t_high[i]]
+    for measure in MEASURES:
+        for i, suffix in enumerate(("", "_low", "_high")):
+            wards[measure.share + suffix] = shares[measure.key][:, i]
+    per_premises = (
+        residents_per_premises.reindex(areas).to_numpy(np.float64)
+        if residents_per_premises is not None
+        else np.full(len(areas), np.nan)
+    )
+    for i, suffix in enumerate(("", "_low", "_high")):
+        wards["premises_in_double_not_spots" + suffix] = double[:, i]
+        wards["residents_in_double_not_spots" + suffix] = double[:, i] * per_premises
+    return ApiWards(wards, outside)
+
+
+def is_estimate(wards: pd.DataFrame, measure: str) -> pd.Series:
+    """Wards where a measure is a sample estimate (some of their postcodes not checked)."""
+    name = MEASURE[measure].checked
+    return wards[f"postcodes_checked_{name}"] < wards["postcodes_live"]
+
+
+def estimate_text(
+    value: float,
+    low: float,
+    high: float,
+    *,
+    events: int,
+    estimate: bool,
+    unit: str = "%",
+    decimals: int = 1,
+) -> str:
+    """Say a figure with its uncertainty: exact, "x (95 % interval a to b)" or "fewer than N".
+
+    Parameters
+    ----------
+    value, low, high : float
+        The figure and its 95 % interval (NaN: not known).
+    events : int
+        Premises with the condition among those checked.
+    estimate : bool
+        True where only a sample of the ward's postcodes was checked.
+    unit : str, default "%"
+        ``"%"`` or a count's noun (``"premises"``, ``"residents"``).
+    decimals : int, default 1
+        Decimals of a share; counts are whole numbers.
+
+    Examples
+    --------
+    >>> estimate_text(2.0, 2.0, 2.0, events=3, estimate=False)
+    '2.0 %'
+    >>> estimate_text(0.0, 0.0, 1.9, events=0, estimate=True)
+    'fewer than 1.9 %'
+    >>> estimate_text(40.2, 31.5, 48.0, events=60, estimate=True, unit="premises")
+    '40 premises (95 % interval 32 to 48)'
+    """
+    if value is None or pd.isna(value):
+        return "not known"
+    places = decimals if unit == "%" else 0
+
+    def said(v: float, *, ceil: bool = False) -> str:
+        if unit != "%" and ceil:
+            v = math.ceil(v)
+        return f"{v:,.{places}f}"
+
+    tail = " %" if unit == "%" else f" {unit}"
+    if not estimate:
+        return said(value) + tail
+    if events < RARE_EVENTS:
+        return f"fewer than {said(high, ceil=True)}{tail}"
+    return f"{said(value)}{tail} (95 % interval {said(low)} to {said(high)})"
