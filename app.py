@@ -8,18 +8,19 @@ reproduces it.
 from __future__ import annotations
 
 import html
+import os
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 import evidence
-from geo import gigabit, index, outreach
+from geo import api_coverage, gigabit, index, outreach
 from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
 from geo.trends import fixed_trend
-from ingest import settings, store
+from ingest import ofcom_api, settings, store
 from ingest._errors import IngestError
 from ingest.venues import read_venues
 from ingest.web_assets import local_leaflet
@@ -183,6 +184,36 @@ def select_postcode_ward() -> None:
         return
     st.session_state["ward"] = row["ward_code"]
     st.session_state["postcode_message"] = f"{row['postcode']} is in the selected ward."
+    st.session_state.pop("live_lookup", None)
+    if os.environ.get(ofcom_api.KEY_VARIABLE):
+        try:
+            premises, status = ofcom_api.live_lookup(row["postcode"], key=ofcom_api.api_key())
+        except IngestError as exc:
+            st.session_state["live_lookup"] = (row["postcode"], None, str(exc))
+            return
+        st.session_state["live_lookup"] = (row["postcode"], premises, status)
+
+
+def live_lookup_panel() -> None:
+    """Show what Ofcom's API says of the postcode searched (with a key set), with attribution."""
+    if "live_lookup" not in st.session_state:
+        return
+    postcode, premises, status = st.session_state["live_lookup"]
+    st.sidebar.markdown(f"**{html.escape(postcode)}: Ofcom's coverage, premises by premises**")
+    if premises is None:
+        st.sidebar.caption(f"Ofcom's API could not be asked: {html.escape(status)}")
+        return
+    if premises.empty:
+        st.sidebar.caption(f"Ofcom's API knows no premises here ({status}).")
+        return
+    st.sidebar.caption(
+        f"{len(premises):,} premises. Good coverage (Ofcom's rating 3 or more), premises:"
+    )
+    st.sidebar.dataframe(api_coverage.postcode_summary(premises), width="stretch")
+    st.sidebar.dataframe(
+        pd.Series(api_coverage.speed_summary(premises), name="Premises"), width="stretch"
+    )
+    st.sidebar.caption(f"{ofcom_api.ATTRIBUTION} Answers are kept at most 30 days; no address.")
 
 
 store_path = str(settings.store_dir())
@@ -243,7 +274,10 @@ with st.sidebar.expander("Not-spot thresholds"):
         0.0, 20.0, index.FIXED_NOT_SPOT_PCT, 0.5, key="fixed_threshold",
     )  # fmt: skip
     mobile_threshold = st.slider(
-        "Mobile not-spot: premises in Ofcom's not-spot postcodes, at least (% of the ward)"
+        "Mobile not-spot: premises with no good indoor data from any network, at least (% of "
+        "the ward)"
+        if "pct_premises_mobile_not_spot" in wards
+        else "Mobile not-spot: premises in Ofcom's not-spot postcodes, at least (% of the ward)"
         if "pct_premises_in_mobile_not_spot_postcodes" in wards
         else "Mobile not-spot: premises with no indoor 4G, at least (% of the authority)",
         0.0, 20.0, index.MOBILE_NOT_SPOT_PCT, 0.5, key="mobile_threshold",
@@ -259,6 +293,7 @@ st.sidebar.text_input(
 )
 if "postcode_message" in st.session_state:
     st.sidebar.caption(st.session_state["postcode_message"])
+live_lookup_panel()
 
 if manifest.get("synthetic"):
     st.warning(
@@ -286,6 +321,14 @@ st.caption(
         "This is one figure for the whole local authority, shown on every ward as context."
         if indicator.level == "local authority"
         else "Measured for each ward."
+    )
+    + (
+        f" {ofcom_api.ATTRIBUTION} Premises of "
+        f"{known(int(wards['postcodes_checked_mobile'].sum()))} of "
+        f"{known(int(wards['postcodes_live'].sum()))} postcodes checked; where a ward's "
+        "postcodes were sampled, its figure is an estimate (95% interval in the ward card)."
+        if indicator.name in api_coverage.INDICATOR_NAMES
+        else ""
     )
 )
 
@@ -359,7 +402,18 @@ cells = st.columns(4)
 cells[0].metric("Residents in priority wards", known(reached.residents))
 cells[1].metric("Residents 65+ in priority wards", known(reached.residents_65_plus))
 cells[2].metric("Premises below the USO there", known(reached.premises_below_uso))
-if "premises_double_not_spot_max" in wards:
+if "premises_in_double_not_spots" in wards:
+    total = api_coverage.double_not_spot_total(wards)
+    cells[3].metric(
+        "Premises in double not-spots",
+        api_coverage.estimate_text(
+            total[0], total[1], total[2], events=total[3], estimate=total[4], unit="premises"
+        ),
+        help="Premises with no good indoor mobile data from any network and below the USO "
+        "speed, on the same premises (Ofcom's API). Where wards were sampled, the range adds "
+        "up each ward's 95% interval. " + ofcom_api.ATTRIBUTION,
+    )
+elif "premises_double_not_spot_max" in wards:
     cells[3].metric(
         "Premises in double not-spots",
         "not known"
@@ -416,6 +470,29 @@ if ward_code is not None:
         hide_index=True,
         width="stretch",
     )
+
+    if "postcodes_checked_mobile" in ward:
+        st.markdown("**Premises by premises (Ofcom's API)**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Figure": [m.label for m in api_coverage.MEASURES]
+                    + ["Premises in double not-spots", "Residents in double not-spots"],
+                    "Ward": [api_coverage.measure_text(ward, m.key) for m in api_coverage.MEASURES]
+                    + [
+                        api_coverage.measure_text(ward, "premises_in_double_not_spots"),
+                        api_coverage.measure_text(ward, "residents_in_double_not_spots"),
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            f"{int(ward['postcodes_checked_mobile']):,} of {int(ward['postcodes_live']):,} "
+            f"postcodes checked for mobile, {int(ward['postcodes_checked_fixed']):,} for "
+            f"broadband. {ofcom_api.ATTRIBUTION}"
+        )
 
     releases = place_table("ward_fixed_coverage")
     here = releases[releases["ward_code"] == ward_code] if "ward_code" in releases else None

@@ -353,7 +353,7 @@ def not_spot_map(
         if key in counts
     ]
     title = "Not-spots by ward"
-    if mobile_level != "ward":
+    if not mobile_level.startswith("ward"):
         title += " (mobile: the local authority's figure, the same on every ward)"
     _legend(ax, handles, title)
     return fig

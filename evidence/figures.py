@@ -312,8 +312,14 @@ class EvidencePack:
 
     @property
     def fixed_level(self) -> str:
-        """``"ward"`` when fixed broadband is known by ward, else ``"local authority"``."""
-        return "ward" if "premises_below_uso" in self.wards else "local authority"
+        """Level of the fixed broadband figures: ``"ward"``, ``"ward (Ofcom API premises)"``.
+
+        ``"local authority"`` when fixed broadband is not known by ward.
+        """
+        if "pct_premises_below_uso" not in self.wards:
+            return "local authority"
+        level = str(self.manifest.get("fixed_broadband_level", "ward"))
+        return level if level.startswith("ward") else "ward"
 
     @property
     def scope(self) -> str:
@@ -482,7 +488,7 @@ def _premises_headline(
 def _double_not_spot_figure(wards: pd.DataFrame, mask: pd.Series, mobile_level: str) -> Figure:
     flags = wards.loc[mask, "double_not_spot"]
     fixed_unknown = wards.loc[mask, "fixed_not_spot"].isna().any()
-    by_ward = mobile_level == "ward"
+    by_ward = mobile_level.startswith("ward")
     if flags.isna().any():
         if fixed_unknown:
             why = "fixed broadband is not known by ward here"

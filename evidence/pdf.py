@@ -50,7 +50,7 @@ from evidence.figures import (
     format_pct,
     priority_table,
 )
-from geo import thresholds, trends
+from geo import index, thresholds, trends
 from geo.gigabit import PLAN_STATUSES
 
 FONT = "DejaVuSans"
@@ -196,7 +196,14 @@ def _headline_section(pack: EvidencePack) -> list[Flowable]:
 
 def _mobile_rule(pack: EvidencePack, threshold: float) -> str:
     """Say when a ward is a mobile not-spot, at the level the pack's flag is made."""
-    if pack.levels.get("mobile_not_spot") == "ward":
+    level = pack.levels.get("mobile_not_spot", "")
+    if level == index.API_LEVEL:
+        return (
+            f"a ward is a mobile not-spot when at least {threshold:g}% of its premises get no "
+            "good indoor mobile data (Ofcom's rating 3 or more) from any network, premises by "
+            "premises from Ofcom's API"
+        )
+    if level == "ward":
         return (
             f"a ward is a mobile not-spot when at least {threshold:g}% of its premises are in "
             "Ofcom's mobile not-spot postcodes (where some premises lack reliable indoor signal "
@@ -240,16 +247,27 @@ def _change_sentences(trend: pd.DataFrame) -> list[Flowable]:
 
 
 def _mobile_level(pack: EvidencePack) -> str:
+    if pack.levels.get("mobile_not_spot") == index.API_LEVEL:
+        api = pack.manifest.get("ofcom_api", {})
+        return (
+            f"by ward, premises by premises from Ofcom's Connected Nations API "
+            f"({', '.join(api.get('db_names', [])) or 'release not named'}; fetched "
+            f"{api.get('fetched_from')} to {api.get('fetched_to')}; used with Ofcom's "
+            f"permission {api.get('permission')}). {api.get('attribution', '')}"
+        )
     if pack.levels.get("mobile_not_spot") == "ward":
         return "by ward, from Ofcom's mobile not-spot postcodes"
     return "local-authority figures"
 
 
 def _title_page(pack: EvidencePack) -> list[Flowable]:
-    level = (
-        "by ward, summed from Ofcom output-area premises counts"
-        if pack.fixed_level == "ward"
-        else "the local authority's own Ofcom figures (no output-area file in the store)"
+    level = {
+        "ward": "by ward, summed from Ofcom output-area premises counts",
+        "ward (Ofcom API premises)": "by ward, premises by premises from Ofcom's API (no "
+        "output-area file in the store)",
+    }.get(
+        pack.fixed_level,
+        "the local authority's own Ofcom figures (no output-area file in the store)",
     )
     story: list[Flowable] = [
         _p("Digital inclusion evidence pack", "title"),
@@ -531,7 +549,13 @@ def _cell(name: str, value: Any) -> str:
 
 
 def _methodology(pack: EvidencePack) -> list[Flowable]:
-    if pack.fixed_level == "ward":
+    if pack.fixed_level == "ward (Ofcom API premises)":
+        level = (
+            "Fixed broadband figures are the maximum predicted speeds of each premises from "
+            "Ofcom's API, counted ward by ward; where only a sample of a ward's postcodes was "
+            "asked, its share is an estimate with a 95% interval."
+        )
+    elif pack.fixed_level == "ward":
         level = (
             "Fixed broadband figures are Ofcom's output-area premises counts added up ward by "
             "ward; a ward's share is its premises below a standard divided by all its premises."

@@ -402,17 +402,45 @@ def ward_figures(
                 if measure.key == "double_not_spot":
                     double[row] = [total[i], t_low[i], t_high[i]]
     for measure in MEASURES:
-        for i, suffix in enumerate(("", "_low", "_high")):
+        for i, suffix in enumerate(_ENDS):
             wards[measure.share + suffix] = shares[measure.key][:, i]
-    per_premises = (
-        residents_per_premises.reindex(areas).to_numpy(np.float64)
-        if residents_per_premises is not None
-        else np.full(len(areas), np.nan)
-    )
-    for i, suffix in enumerate(("", "_low", "_high")):
+    for i, suffix in enumerate(_ENDS):
         wards["premises_in_double_not_spots" + suffix] = double[:, i]
-        wards["residents_in_double_not_spots" + suffix] = double[:, i] * per_premises
-    return ApiWards(wards, outside)
+    return ApiWards(with_residents(wards, residents_per_premises), outside)
+
+
+_ENDS = ("", "_low", "_high")
+
+
+def estimated_premises(wards: pd.DataFrame) -> pd.Series:
+    """Each ward's premises estimated from its checked postcodes (broadband answers).
+
+    Premises of the checked postcodes times live postcodes over checked postcodes; exact
+    where every postcode was checked, NaN where none was.
+    """
+    checked = wards["postcodes_checked_fixed"]
+    return wards[CHECKED["fixed"]] * wards["postcodes_live"] / checked.where(checked > 0)
+
+
+def with_residents(wards: pd.DataFrame, residents_per_premises: pd.Series | None) -> pd.DataFrame:
+    """Add ``residents_in_double_not_spots`` (and ``_low``, ``_high``) to :func:`ward_figures`.
+
+    Residents are the ward's premises in double not-spots times its residents per premises
+    (NaN without ``residents_per_premises``): an estimate, since premises include businesses
+    and households differ in size.
+    """
+    per_premises = (
+        residents_per_premises.reindex(wards.index).to_numpy(np.float64)
+        if residents_per_premises is not None
+        else np.full(len(wards), np.nan)
+    )
+    return wards.assign(
+        **{
+            "residents_in_double_not_spots" + end: wards["premises_in_double_not_spots" + end]
+            * per_premises
+            for end in _ENDS
+        }
+    )
 
 
 def is_estimate(wards: pd.DataFrame, measure: str) -> pd.Series:
@@ -470,3 +498,119 @@ def estimate_text(
     if events < RARE_EVENTS:
         return f"fewer than {said(high, ceil=True)}{tail}"
     return f"{said(value)}{tail} (95 % interval {said(low)} to {said(high)})"
+
+
+def postcode_summary(premises: pd.DataFrame) -> pd.DataFrame:
+    """Count what one postcode's premises get from each network (the app's live lookup).
+
+    Parameters
+    ----------
+    premises : pandas.DataFrame
+        One postcode's premises (:func:`ingest.ofcom_api.live_lookup`): the ratings
+        ``{operator}_{data,voice}_{indoor,outdoor}`` (NaN where not answered).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per network, then "Any network" and "No network": premises with good
+        coverage (rating 3 or more) for indoor data, outdoor data, indoor voice and outdoor
+        voice.
+
+    Examples
+    --------
+    >>> cols = {f"{op}_{s}": [3, 1] for op in OPERATORS
+    ...         for s in ("data_indoor", "data_outdoor", "voice_indoor", "voice_outdoor")}
+    >>> postcode_summary(pd.DataFrame(cols)).loc["No network"].tolist()
+    [1, 1, 1, 1]
+    """
+    uses = {
+        "Indoor data": "data_indoor",
+        "Outdoor data": "data_outdoor",
+        "Indoor voice": "voice_indoor",
+        "Outdoor voice": "voice_outdoor",
+    }
+    rows = {}
+    good = {
+        use: np.stack(
+            [_values(premises, f"{op}_{col}") >= MOBILE_COVERED_RATING for op in OPERATORS]
+        )
+        for use, col in uses.items()
+    }
+    for i, name in enumerate(OPERATORS.values()):
+        rows[name] = {use: int(g[i].sum()) for use, g in good.items()}
+    rows["Any network"] = {use: int(g.any(axis=0).sum()) for use, g in good.items()}
+    rows["No network"] = {use: int((~g.any(axis=0)).sum()) for use, g in good.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def speed_summary(premises: pd.DataFrame) -> dict[str, int]:
+    """Premises of a postcode by maximum predicted fixed speed (live lookup)."""
+    down, up = _values(premises, "max_down_mbit"), _values(premises, "max_up_mbit")
+    known = ~np.isnan(down)
+    return {
+        "Premises with a predicted speed": int(known.sum()),
+        f"Below the USO ({USO_DOWNLOAD_MBIT}/{USO_UPLOAD_MBIT} Mbit/s)": int(
+            (known & ((down < USO_DOWNLOAD_MBIT) | (up < USO_UPLOAD_MBIT))).sum()
+        ),
+        f"Superfast ({SUPERFAST_MBIT} Mbit/s or more)": int((down >= SUPERFAST_MBIT).sum()),
+        f"Gigabit-capable ({GIGABIT_MBIT} Mbit/s)": int((down >= GIGABIT_MBIT).sum()),
+    }
+
+
+def double_not_spot_total(
+    wards: pd.DataFrame, column: str = "premises_in_double_not_spots"
+) -> tuple[float, float, float, int, bool]:
+    """Sum premises (or residents) in double not-spots over wards, with a cautious range.
+
+    Parameters
+    ----------
+    wards : pandas.DataFrame
+        :func:`ward_figures` rows.
+    column : str
+        ``"premises_in_double_not_spots"`` or ``"residents_in_double_not_spots"``.
+
+    Returns
+    -------
+    tuple
+        Value, low and high (sums of the wards' 95 % interval ends: wider than a 95 % interval
+        of the total, so a cautious range), premises in double not-spots among those checked,
+        and whether any ward is a sample estimate.
+    """
+    events = int(wards[MEASURE["double_not_spot"].count].sum())
+    estimate = bool(is_estimate(wards, "double_not_spot").any())
+    values = [float(wards[column + end].sum(min_count=1)) for end in _ENDS]
+    return values[0], values[1], values[2], events, estimate
+
+
+def measure_text(ward: pd.Series, key: str) -> str:
+    """One ward's figure for a measure (or the double not-spot counts), said with its interval.
+
+    Parameters
+    ----------
+    ward : pandas.Series
+        One row of :func:`ward_figures` (the ward store's row).
+    key : str
+        A :data:`MEASURES` key, or ``"premises_in_double_not_spots"`` /
+        ``"residents_in_double_not_spots"``.
+    """
+    measure = MEASURE.get(key, MEASURE["double_not_spot"])
+    name = measure.share if key in MEASURE else key
+    unit = "%" if key in MEASURE else key.split("_")[0]
+    checked = f"postcodes_checked_{measure.checked}"
+    if ward.get(checked, 0) == 0 or name not in ward:
+        return "not known (no postcode of the ward checked)"
+    return estimate_text(
+        ward[name],
+        ward[name + "_low"],
+        ward[name + "_high"],
+        events=int(ward[measure.count]),
+        estimate=bool(ward[checked] < ward["postcodes_live"]),
+        unit=unit,
+    )
+
+
+#: Ward store columns shown as indicators that come from Ofcom's API.
+INDICATOR_NAMES = frozenset(
+    [*(m.share for m in MEASURES), "premises_in_double_not_spots",
+     "residents_in_double_not_spots", "pct_postcodes_checked_mobile"]
+)  # fmt: skip

@@ -53,8 +53,22 @@ RISK_INDEX = Indicator(
 #: Ofcom's not-spot postcodes where the store has it, else the authority's share with no indoor
 #: 4G (local-authority context, the same on every ward).
 _FIXED_SHARE = "pct_premises_below_uso"
+_MOBILE_API_SHARE = "pct_premises_mobile_not_spot"
 _MOBILE_WARD_SHARE = "pct_premises_in_mobile_not_spot_postcodes"
 _MOBILE_SHARE = "la_pct_premises_no_4g_indoor"
+
+#: Mobile measures in order of preference (premises-level from Ofcom's API, then Ofcom's
+#: not-spot postcode lists): the index scores the first the wards have, so mobile coverage
+#: is weighed once.
+MOBILE_PREFERENCE = (_MOBILE_API_SHARE, _MOBILE_WARD_SHARE)
+#: Level of the mobile not-spot flag when it comes from Ofcom's API, premises by premises.
+API_LEVEL = "ward (premises, Ofcom API)"
+#: Level said for each mobile measure of :func:`not_spots`.
+_MOBILE_LEVEL = {
+    _MOBILE_API_SHARE: API_LEVEL,
+    _MOBILE_WARD_SHARE: "ward",
+    _MOBILE_SHARE: "local authority",
+}
 
 #: Counts summed by :func:`people_reached`.
 _REACH_COUNTS = ("residents", "residents_65_plus", "premises_below_uso")
@@ -188,6 +202,7 @@ DEFAULT_SPEC = IndexSpec(
             "pct_premises_without_superfast": 5,
             "pct_premises_without_gigabit": 5,
             "pct_premises_no_gigabit_no_plan": 5,
+            "pct_premises_mobile_not_spot": 5,
             "pct_premises_in_mobile_not_spot_postcodes": 5,
         }
     ),
@@ -252,6 +267,11 @@ def _ward_names(wards: pd.DataFrame, mask: pd.Series) -> str:
 
 def _why_missing(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
     """Why indicator ``name`` cannot be scored, or None when it can."""
+    if name in MOBILE_PREFERENCE:
+        better = MOBILE_PREFERENCE[: MOBILE_PREFERENCE.index(name)]
+        known = [b for b in better if b in wards and wards[b].notna().any()]
+        if known:
+            return f"{known[0]} measures mobile coverage better (premises-level) and is used"
     if name not in wards or wards[name].isna().all():
         context = LA_CONTEXT_PREFIX + name
         if context in wards:
@@ -626,7 +646,9 @@ def not_spots(
 
     - Fixed not-spot (**ward** level): the ward's ``pct_premises_below_uso`` is at least
       ``fixed_threshold_pct``.
-    - Mobile not-spot: at **ward** level when the store has Ofcom's not-spot postcodes and
+    - Mobile not-spot: at **ward** level from premises when the store has Ofcom's API figures
+      (``pct_premises_mobile_not_spot``: the share of the ward's premises with no good indoor
+      data from any network); else at **ward** level when it has Ofcom's not-spot postcodes and
       BDUK premises (``pct_premises_in_mobile_not_spot_postcodes``, the share of the ward's
       premises in postcodes where some premises lack reliable indoor signal from every
       network) at least ``mobile_threshold_pct``; otherwise at **local-authority** level, the
@@ -662,14 +684,20 @@ def not_spots(
     for name, value in (("fixed", fixed_threshold_pct), ("mobile", mobile_threshold_pct)):
         if not 0 <= value <= 100:
             raise ValueError(f"{name}_threshold_pct must be 0 to 100 (%); found {value}")
-    ward_mobile = _MOBILE_WARD_SHARE in wards and wards[_MOBILE_WARD_SHARE].notna().any()
-    mobile_share = _MOBILE_WARD_SHARE if ward_mobile else _MOBILE_SHARE
-    mobile_level = "ward" if ward_mobile else "local authority"
+    mobile_share = next(
+        (n for n in MOBILE_PREFERENCE if n in wards and wards[n].notna().any()), _MOBILE_SHARE
+    )
+    mobile_level = _MOBILE_LEVEL[mobile_share]
     notes = [
-        f"mobile_not_spot uses {_MOBILE_WARD_SHARE}: premises in Ofcom's not-spot postcodes"
-        if ward_mobile
-        else f"mobile_not_spot uses {_MOBILE_SHARE}: with no not-spot postcode list, mobile "
-        "coverage is known per local authority only, so it is the same on every ward"
+        {
+            _MOBILE_API_SHARE: f"mobile_not_spot uses {_MOBILE_API_SHARE}: premises with no good "
+            "indoor data from any network, premises by premises (Ofcom's API)",
+            _MOBILE_WARD_SHARE: f"mobile_not_spot uses {_MOBILE_WARD_SHARE}: premises in "
+            "Ofcom's not-spot postcodes",
+            _MOBILE_SHARE: f"mobile_not_spot uses {_MOBILE_SHARE}: with no not-spot postcode "
+            "list, mobile coverage is known per local authority only, so it is the same on "
+            "every ward",
+        }[mobile_share]
     ]
     fixed = _at_or_above(wards, _FIXED_SHARE, fixed_threshold_pct, "fixed_not_spot", notes)
     mobile = _at_or_above(wards, mobile_share, mobile_threshold_pct, "mobile_not_spot", notes)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from geo import thresholds
+from geo import api_coverage, thresholds
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,10 @@ _DOUBLE = (
     "Ofcom mobile not-spot postcodes, Ofcom fixed coverage by postcode (USO speed) and BDUK "
     "premises per postcode: bounds by postcode, summed to wards (see METHODOLOGY.md)"
 )
+_OFCOM_API = (
+    "Ofcom Connected Nations API (coverage by premises, asked postcode by postcode with "
+    "Ofcom's permission), placed in wards by postcode; a sample's share has a 95% interval"
+)
 _CENSUS = (
     "Census 2021 age (ONS, Nomis), LSOAs summed to wards by best-fit lookup; Scotland: the "
     "residents SIMD 2020v2 publishes per data zone (no ages), summed to wards by the Scottish "
@@ -82,7 +86,34 @@ SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _BDUK: ("bduk_premises", "postcodes"),
     _NOT_SPOTS: ("ofcom_mobile_not_spots", "bduk_premises", "postcodes"),
     _DOUBLE: ("ofcom_mobile_not_spots", "ofcom_fixed_postcode", "bduk_premises", "postcodes"),
+    _OFCOM_API: ("ofcom_api", "postcodes"),
 }
+
+#: Indicators of Ofcom's API figures (:mod:`geo.api_coverage`), one per measure and the
+#: estimated premises and residents in double not-spots.
+_API_INDICATORS = (
+    *(
+        Indicator(m.share, m.label, "%", "ward", True, _OFCOM_API)
+        for m in api_coverage.MEASURES
+    ),
+    Indicator(
+        "premises_in_double_not_spots",
+        "Premises in double not-spots, premises by premises (no good indoor mobile data from "
+        "any network and below the USO speed)",
+        "premises", "ward", True, _OFCOM_API,
+    ),
+    Indicator(
+        "residents_in_double_not_spots",
+        "Residents in double not-spots (estimated: premises times the ward's residents per "
+        "premises)",
+        "people", "ward", True, _OFCOM_API,
+    ),
+    Indicator(
+        "pct_postcodes_checked_mobile",
+        "Postcodes whose premises were checked for mobile coverage (Ofcom API)",
+        "%", "ward", False, _OFCOM_API,
+    ),
+)  # fmt: skip
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
@@ -193,6 +224,7 @@ INDICATORS: dict[str, Indicator] = {
             "Land area with no outdoor 4G from any operator (whole local authority)",
             "%", "local authority", True, _OFCOM_MOBILE,
         ),
+        *_API_INDICATORS,
     )
 }  # fmt: skip
 
@@ -243,6 +275,7 @@ SHARES: dict[str, tuple[str, str]] = {
         "premises_in_mobile_not_spot_postcodes",
         "bduk_premises",
     ),
+    **{m.share: (m.count, api_coverage.CHECKED[m.checked]) for m in api_coverage.MEASURES},
 }
 
 #: Nation of an ONS area code, by its first letter.

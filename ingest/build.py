@@ -30,13 +30,14 @@ import geopandas as gpd
 import pandas as pd
 from rich.console import Console
 
-from geo import gigabit, indicators, joins, maps, postcodes
+from geo import api_coverage, gigabit, indicators, joins, maps, postcodes
 from ingest import (
     bduk,
     census,
     constituencies,
     data_zones,
     iod,
+    ofcom_api,
     ofcom_fixed,
     ofcom_mobile,
     ofcom_notspots,
@@ -832,6 +833,105 @@ def _premises_level(
     return _Premises(frame, tables, summary)
 
 
+#: Ward columns of the fixed broadband indicators filled from Ofcom's API when the sources hold
+#: no output-area file (Ofcom's open file comes first: it counts every premises).
+_FIXED_FROM_API = {
+    "pct_premises_below_uso": "below_uso_api",
+    "pct_premises_without_superfast": "without_superfast_api",
+    "pct_premises_without_gigabit": "without_gigabit_api",
+}
+
+
+def _api_premises(
+    postcode_table: pd.DataFrame, table: pd.DataFrame, folder: Path, *, fixed_known: bool, b: _Build
+) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+    """Ward figures from the place's Ofcom API cache (a permitted bulk fetch), or None.
+
+    Returns the ward columns (:func:`geo.api_coverage.ward_figures`, plus the fixed broadband
+    shares when ``fixed_known`` is False) and the manifest's ``ofcom_api`` entry.
+    """
+    if postcode_table.empty:
+        return None
+    codes = postcode_table["postcode"].map(ofcom_api.api_postcode)
+    answers = ofcom_api.read_place(folder, codes.tolist())
+    if answers is None:
+        b.note(
+            "no Ofcom API answers for this place: mobile coverage below the authority needs a "
+            "permitted bulk fetch (python -m ingest ofcom-api; see README)"
+        )
+        return None
+    premises = answers.premises.reindex(
+        columns=["postcode", "uprn", *ofcom_api.MOBILE_FIELDS.values(),
+                 *ofcom_api.BROADBAND_FIELDS.values()]
+    )  # fmt: skip
+    settled = answers.status[answers.status["status"] != ofcom_api.FAILED]
+    checked = {
+        ("fixed" if endpoint == "broadband" else endpoint): pd.Index(rows["postcode"])
+        for endpoint, rows in settled.groupby("endpoint")
+    }
+    postcode_ward = pd.Series(postcode_table["ward_code"].to_numpy(), index=codes.to_numpy())
+    areas = pd.Index(table.index)
+    figures = api_coverage.ward_figures(
+        api_coverage.postcode_counts(premises), postcode_ward, checked, areas=areas
+    )
+    wards = figures.wards
+    known_premises = table["premises"] if fixed_known else api_coverage.estimated_premises(wards)
+    wards = api_coverage.with_residents(
+        wards, table["residents"] / known_premises.where(known_premises > 0)
+    )
+    summary = {
+        **answers.summary,
+        "premises_read": len(premises),
+        "premises_in_wards": {
+            name: int(wards[column].sum()) for name, column in api_coverage.CHECKED.items()
+        },
+        "premises_not_placed": {
+            name: int(figures.outside[column]) for name, column in api_coverage.CHECKED.items()
+        },
+    }
+    if not fixed_known and "fixed" in checked:
+        complete = wards["postcodes_checked_fixed"] >= wards["postcodes_live"]
+        for share, key in _FIXED_FROM_API.items():
+            wards[share] = wards[f"pct_premises_{key}"]
+        wards["premises_below_uso"] = wards["premises_below_uso_api_checked"].where(complete)
+        wards["premises"] = wards[api_coverage.CHECKED["fixed"]].where(complete)
+    done = summary["by_endpoint"]
+    b.sources.append(
+        {
+            "role": "ofcom_api",
+            "file": f"Ofcom API cache ({folder.name})",
+            "release": ", ".join(summary["db_names"]) or "DBName not given",
+            "notes": f"fetched {summary['fetched_from']} to {summary['fetched_to']}",
+            "rows_read": len(premises),
+            "rows_used": int(wards[api_coverage.CHECKED["mobile"]].sum()),
+            "sha256": None,
+            "publisher": "Ofcom, Connected Nations API",
+            "attribution": ofcom_api.ATTRIBUTION,
+            "licence": f"Ofcom API terms of use; permission {summary['permission']}",
+        }
+    )
+    b.note(
+        f"Ofcom API ({summary['permission']}; {', '.join(summary['db_names']) or 'no DBName'}; "
+        f"fetched {summary['fetched_from']} to {summary['fetched_to']}): "
+        + "; ".join(
+            f"{e} {c['found']:,} found, {c['not found']:,} not found, {c['failed']:,} failed of "
+            f"{len(codes):,} postcodes"
+            for e, c in done.items()
+        )
+        + f". Premises placed in wards: {summary['premises_in_wards']}, not placed: "
+        f"{summary['premises_not_placed']}"
+    )
+    return wards, summary
+
+
+def _api_folder(la_code: str, folder: Path, api_cache: Path | None) -> Path:
+    """Return the place's Ofcom API cache: given, among the sources, or in the download cache."""
+    if api_cache is not None:
+        return ofcom_api.place_cache(la_code, api_cache)
+    beside = ofcom_api.place_cache(la_code, Path(folder) / "ofcom_api")
+    return beside if beside.is_dir() else ofcom_api.place_cache(la_code)
+
+
 def _mobile(inventory: Inventory, b: _Build) -> dict[str, float]:
     """Return the LA's Ofcom mobile figures used as context (no 4G from any operator)."""
     for path in inventory.get("ofcom_mobile_la"):
@@ -895,6 +995,7 @@ def build_place(
     store_dir: Path,
     synthetic: bool = False,
     verbose: bool = True,
+    api_cache: Path | None = None,
 ) -> Path:
     """Build and write the ward store of one local authority from the files in ``folder``.
 
@@ -910,6 +1011,11 @@ def build_place(
         Marks the place as synthetic demo data in the manifest (shown by the app and exports).
     verbose : bool, default True
         Print progress.
+    api_cache : Path, optional
+        Folder of Ofcom API caches, one per authority: the place's answers are used when a
+        permitted bulk fetch left some there. Default: ``ofcom_api`` among the sources if it
+        holds this place, else ``<cache>/ofcom_api`` (where ``python -m ingest ofcom-api``
+        writes).
 
     Returns
     -------
@@ -951,6 +1057,13 @@ def build_place(
     premises = _premises_level(inventory, postcode_table, wards, b)
     if premises is not None:
         table = table.join(premises.ward_columns, how="outer")
+    api = _api_premises(
+        postcode_table, table, _api_folder(la_code, folder, api_cache),
+        fixed_known=fixed is not None, b=b,
+    )  # fmt: skip
+    if api is not None:
+        table = table.drop(columns=table.columns.intersection(api[0].columns)).join(api[0])
+    api_summary = api[1] if api is not None else {}
 
     la_name = str(lookup["la_name"].iloc[0]) if "la_name" in lookup else la_code
     wards = wards.assign(la_code=la_code, la_name=la_name)
@@ -971,12 +1084,21 @@ def build_place(
         "la_name": la_name,
         "synthetic": synthetic,
         "ward_vintage": vintage,
-        "fixed_broadband_level": "ward" if fixed is not None else "local authority",
+        "fixed_broadband_level": (
+            "ward"
+            if fixed is not None
+            else "ward (Ofcom API premises)"
+            if api_summary.get("by_endpoint", {}).get("broadband", {}).get("found")
+            else "local authority"
+        ),
         "mobile_level": (
-            "ward (not-spot postcodes)"
+            "ward (Ofcom API premises)"
+            if api_summary.get("by_endpoint", {}).get("mobile", {}).get("found")
+            else "ward (not-spot postcodes)"
             if premises is not None and "mobile_not_spot_postcodes" in premises.ward_columns
             else "local authority"
         ),
+        "ofcom_api": api_summary,
         "bduk": premises.summary if premises is not None else {},
         "map_tolerance_m": maps.MAP_TOLERANCE_M,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

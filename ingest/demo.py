@@ -25,6 +25,7 @@ in a fixed order, and files are written with fixed formatting.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping
@@ -37,7 +38,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from ingest import bduk, census, iod, ofcom_fixed, ofcom_mobile, ons_geography
+from ingest import bduk, census, iod, ofcom_api, ofcom_fixed, ofcom_mobile, ons_geography
 from ingest._tables import Release
 from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
@@ -76,6 +77,8 @@ FILES = {
     "ward_constituency_lookup": "WD22_PCON22_LAD22_UK_LU_demo.csv",
     "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
 }
+#: Folder of the demo sources that holds its synthetic Ofcom API cache (one per authority).
+API_CACHE = "ofcom_api"
 #: The two BDUK releases the demo writes, oldest first: role -> release month (BDUK's files
 #: carry no date, so the month is in the file name, as :func:`ingest._tables.release_month` reads).
 BDUK_MONTHS = {"bduk_premises_previous": "2025-03", "bduk_premises": "2025-07"}
@@ -786,6 +789,127 @@ def _not_spots(
     return pd.DataFrame({"postcode": sorted(postcodes["postcode"][chosen])})
 
 
+#: Ofcom's database builds named by the demo's synthetic API answers (``DBName``).
+DEMO_API_DB_NAME = "MobileAvailability-202607010000-SYNTHETIC-DEMO"
+#: When the demo's synthetic answers say they were fetched (fixed: the same seed, same bytes).
+DEMO_API_FETCHED_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+#: Wards of the demo whose postcodes were only sampled (a share of them), to show estimates.
+DEMO_API_SAMPLED_WARDS = 4
+DEMO_API_SAMPLE_SHARE = 0.3
+#: The demo's record in place of Ofcom's permission: its answers are not Ofcom's information.
+DEMO_API_PERMISSION = "synthetic demo: not Ofcom's information, no permission needed"
+
+
+def _speeds(rng: np.random.Generator, premises: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Maximum predicted speeds (Mbit/s) agreeing with each premises' OA-file flags."""
+    n = len(premises)
+    down = np.select(
+        [
+            premises["premises_gigabit"],
+            premises["premises_ufbb"],
+            premises["premises_sfbb"],
+            premises["premises_below_uso"],
+        ],
+        [
+            np.full(n, 1000.0),
+            np.round(rng.uniform(300, 900, n)),
+            np.round(rng.uniform(30, 299, n)),
+            np.where(rng.uniform(size=n) < 0.2, -1.0, np.round(rng.uniform(1, 9.9, n), 1)),
+        ],
+        np.round(rng.uniform(10, 29.9, n), 1),
+    )
+    up = np.where(down < 0, -1.0, np.maximum(np.round(down / 8, 1), 1.0))
+    speeds = {"MaxPredictedDown": down, "MaxPredictedUp": up}
+    for tier, floor in (("Bb", 0), ("Sfbb", 30), ("Ufbb", 300)):
+        has = down >= max(floor, 0.1)
+        speeds[f"Max{tier}PredictedDown"] = np.where(has, down, -1.0)
+        speeds[f"Max{tier}PredictedUp"] = np.where(has, up, -1.0)
+    return speeds
+
+
+def _ratings(
+    rng: np.random.Generator, premises: pd.DataFrame, listed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Mobile ratings 0-4 per operator: worse with remoteness, worst in not-spot postcodes.
+
+    Most premises of a listed not-spot postcode get no indoor data above amber from any
+    operator (Ofcom lists a postcode when some of its premises do); outdoors is a step
+    better than indoors, and 2G/3G alone (``No4g``) two steps worse.
+    """
+    n = len(premises)
+    street = rng.normal(0, 0.4, premises["postcode_no"].max() + 1)[premises["postcode_no"]]
+    base = 4.4 - 1.5 * premises["remoteness"].to_numpy() ** 2 + street
+    dark = listed & (rng.uniform(size=n) < 0.7)
+    ratings = {}
+    for op in ("EE", "H3", "TF", "VO"):
+        indoor = np.clip(np.round(base + rng.normal(0, 0.6, n)), 0, 4)
+        indoor = np.where(dark, np.minimum(indoor, rng.integers(0, 3, n)), indoor)
+        for service, extra in (("Data", 0.0), ("Voice", 0.5)):
+            inside = np.clip(np.round(indoor + extra * rng.uniform(size=n)), 0, 4)
+            for place, value in (("Indoor", inside), ("Outdoor", np.minimum(inside + 1, 4))):
+                ratings[f"{op}{service}{place}"] = value.astype(int)
+                ratings[f"{op}{service}{place}No4g"] = np.maximum(value - 2, 0).astype(int)
+    return ratings
+
+
+def _api_answers(
+    rng: np.random.Generator,
+    premises: pd.DataFrame,
+    uprn: np.ndarray,
+    postcodes: pd.DataFrame,
+    not_spots: pd.DataFrame,
+    folder: Path,
+) -> None:
+    """Write a synthetic cache of Ofcom API answers, as a permitted bulk fetch leaves one.
+
+    Every postcode is answered by both endpoints in the API's own JSON shape (addresses
+    already dropped, as the cache keeps them), except in :data:`DEMO_API_SAMPLED_WARDS` wards
+    where only :data:`DEMO_API_SAMPLE_SHARE` of the postcodes were asked: their figures are
+    estimates with intervals, as after a ``--sample-per-ward`` run.
+    """
+    codes = postcodes["postcode"].map(ofcom_api.api_postcode).to_numpy()
+    listed = np.isin(
+        postcodes["postcode"].to_numpy()[premises["postcode_no"]], not_spots["postcode"]
+    )
+    fields = {
+        **_ratings(rng, premises, listed),
+        **_speeds(rng, premises),
+    }
+    wards = sorted(postcodes["ward_code"].unique())
+    sampled_wards = rng.choice(wards, DEMO_API_SAMPLED_WARDS, replace=False)
+    asked = ~postcodes["ward_code"].isin(sampled_wards).to_numpy() | (
+        rng.uniform(size=len(postcodes)) < DEMO_API_SAMPLE_SHARE
+    )
+    cache = ofcom_api.AnswerCache(folder, ofcom_api.MAX_CACHE_DAYS, expires=False)
+    ofcom_api.record_permission(folder, DEMO_API_PERMISSION, synthetic=True)
+    records = {
+        endpoint: pd.DataFrame(
+            {"UPRN": uprn, "PostCode": codes[premises["postcode_no"].to_numpy()],
+             **{f: fields[f].astype(int if endpoint == "mobile" else float) for f in names}}
+        ).to_dict("records")
+        for endpoint, names in (("mobile", ofcom_api.MOBILE_FIELDS),
+                                ("broadband", ofcom_api.BROADBAND_FIELDS))
+    }  # fmt: skip
+    groups = pd.Series(np.arange(len(premises))).groupby(premises["postcode_no"].to_numpy())
+    for number, members in groups:
+        if not asked[number]:
+            continue
+        code = codes[number]
+        for endpoint, rows in records.items():
+            items = [rows[i] for i in members.to_numpy()]
+            body = (
+                {"PostCode": code, "Availability": items, "DBName": DEMO_API_DB_NAME}
+                if endpoint == "mobile"
+                else {"PostCode": code, "Count": len(items), "Availability": items}
+            )
+            cache.put(
+                ofcom_api.CachedAnswer(
+                    code, endpoint, DEMO_API_FETCHED_AT, ofcom_api.FOUND, body,
+                    ofcom_api.db_name(body),
+                )
+            )  # fmt: skip
+
+
 _COMPASS = ("East", "North East", "North", "North West", "West", "South West", "South",
             "South East")  # fmt: skip
 
@@ -956,6 +1080,10 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
     )  # fmt: skip
     not_spots = _not_spots(np.random.default_rng(seed + 6), postcodes, place, fixed)
     paths["ofcom_mobile_not_spots"].write_text(not_spots.to_csv(index=False, lineterminator="\n"))
+    _api_answers(
+        np.random.default_rng(seed + 9), premises, plans["uprn"].to_numpy(), postcodes,
+        not_spots, ofcom_api.place_cache(DEMO_LA_CODE, folder / API_CACHE),
+    )  # fmt: skip
     constituencies = _constituencies(np.random.default_rng(seed + 7), place.wards)
     paths["ward_constituency_lookup"].write_text(
         _lookup_csv(

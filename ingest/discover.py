@@ -69,7 +69,7 @@ _TABLE_RELEASES = (
     ("simd", simd.RELEASES),
 )
 #: Files the tool itself writes beside the sources (the record of ``python -m ingest download``).
-_NOT_SOURCES = {"download_manifest.json"}
+_NOT_SOURCES = {"download_manifest.json", "permission.json"}
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 _CODE_LEVEL = {
     "E05": "wards", "W05": "wards", "S13": "wards", "N08": "wards",

@@ -239,7 +239,7 @@ def db_name(body: Any) -> str | None:
     return str(body["DBName"]) if isinstance(body, dict) and body.get("DBName") else None
 
 
-def _check_value(value: Any, endpoint: str, where: str, name: str) -> float:
+def _check_value(value: Any, endpoint: str, where: str, name: str) -> None:
     """One rating (whole number 0-4) or speed (>= 0, or -1 for none), else an error."""
     if endpoint == "mobile":
         ok = isinstance(value, int) and not isinstance(value, bool) and value in MOBILE_RATINGS
@@ -254,7 +254,59 @@ def _check_value(value: Any, endpoint: str, where: str, name: str) -> float:
         expected = "a speed in Mbit/s, 0 or more, or -1 for none predicted"
     if not ok:
         raise IngestError(f"{where}: field {name!r} is {value!r}; expected {expected}.")
-    return float(value)
+
+
+def _well_formed(table: pd.DataFrame, endpoint: str) -> bool:
+    """Whether every premises has a valid UPRN and every field in range (vectorised)."""
+    if table.empty:
+        return True
+    uprn = table["UPRN"]
+    if uprn.dtype.kind != "i" or not uprn.between(1, _MAX_UPRN).all():
+        return False
+    values = table.drop(columns="UPRN")
+    kinds = {dtype.kind for dtype in values.dtypes}
+    if endpoint == "mobile":
+        return kinds <= {"i"} and bool(values.isin(list(MOBILE_RATINGS)).all().all())
+    if not kinds <= {"i", "f"}:
+        return False
+    numbers = values.to_numpy(np.float64)
+    return bool((np.isfinite(numbers) & ((numbers >= 0) | (numbers == -1))).all())
+
+
+def _raise_first_fault(
+    items: list[dict[str, Any]], endpoint: str, source: str, postcode: str
+) -> None:
+    """Find the first bad premises of an answer and raise an error naming it and its field."""
+    fields = _FIELDS[endpoint]
+    for row, item in enumerate(items):
+        uprn = item.get("UPRN")
+        where = f"{source}: premises {row + 1} (UPRN {uprn!r}) of postcode {postcode}"
+        if isinstance(uprn, bool) or not isinstance(uprn, int) or not 0 < uprn <= _MAX_UPRN:
+            raise IngestError(
+                f"{where}: field 'UPRN' is {uprn!r}; expected a whole number of 1 to 12 digits."
+            )
+        missing = [name for name in fields if name not in item]
+        if missing:
+            raise IngestError(
+                f"{where}: the {endpoint} answer has no field {missing[0]!r} ({len(missing)} "
+                f"of its {len(fields)} fields missing); expected every field of "
+                "ingest.ofcom_api."
+                + ("MOBILE_FIELDS" if endpoint == "mobile" else "BROADBAND_FIELDS")
+            )
+        for name in fields:
+            _check_value(item[name], endpoint, where, name)
+    uprns = pd.Index([item["UPRN"] for item in items])
+    if uprns.has_duplicates:
+        raise IngestError(
+            f"{source}: UPRN {int(uprns[uprns.duplicated()][0])} is listed twice in the "
+            f"{endpoint} answer of postcode {postcode}; each premises must be listed once or "
+            "it would be counted twice."
+        )
+    if not _well_formed(pd.DataFrame.from_records(items, columns=["UPRN", *fields]), endpoint):
+        raise IngestError(
+            f"{source}: the {endpoint} answer of postcode {postcode} mixes types within a "
+            "field; expected whole number ratings or numeric speeds throughout."
+        )
 
 
 def read_answer(body: Any, endpoint: str, *, postcode: str, source: str) -> pd.DataFrame:
@@ -294,39 +346,43 @@ def read_answer(body: Any, endpoint: str, *, postcode: str, source: str) -> pd.D
     """
     if endpoint not in _FIELDS:
         raise ValueError(f"endpoint must be one of {sorted(_FIELDS)}; found {endpoint!r}")
+    return read_answers([(postcode, body, source)], endpoint)
+
+
+def read_answers(answers: Sequence[tuple[str, Any, str]], endpoint: str) -> pd.DataFrame:
+    """Read many answers of one endpoint at once, as :func:`read_answer` reads one.
+
+    Parameters
+    ----------
+    answers : sequence of (postcode, body, source)
+        Each answer with the postcode asked and where it came from.
+    endpoint : {"mobile", "broadband"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_answer`, the answers' premises one after another.
+    """
+    if endpoint not in _FIELDS:
+        raise ValueError(f"endpoint must be one of {sorted(_FIELDS)}; found {endpoint!r}")
     fields = _FIELDS[endpoint]
-    items = _premises_list(body, endpoint, source)
-    uprns = np.empty(len(items), dtype=np.int64)
-    values = np.empty((len(items), len(fields)), dtype=np.float64)
-    for row, item in enumerate(items):
-        uprn = item.get("UPRN")
-        where = f"{source}: premises {row + 1} (UPRN {uprn!r}) of postcode {postcode}"
-        if isinstance(uprn, bool) or not isinstance(uprn, int) or not 0 < uprn <= _MAX_UPRN:
-            raise IngestError(
-                f"{where}: field 'UPRN' is {uprn!r}; expected a whole number of 1 to 12 digits."
-            )
-        missing = [name for name in fields if name not in item]
-        if missing:
-            raise IngestError(
-                f"{where}: the {endpoint} answer has no field {missing[0]!r} ({len(missing)} "
-                f"of its {len(fields)} fields missing); expected every field of "
-                "ingest.ofcom_api."
-                + ("MOBILE_FIELDS" if endpoint == "mobile" else "BROADBAND_FIELDS")
-            )
-        uprns[row] = uprn
-        values[row] = [_check_value(item[name], endpoint, where, name) for name in fields]
-    repeated = pd.Index(uprns)[pd.Index(uprns).duplicated()]
-    if len(repeated):
-        raise IngestError(
-            f"{source}: UPRN {int(repeated[0])} is listed twice in the {endpoint} answer of "
-            f"postcode {postcode}; each premises must be listed once or it would be counted twice."
-        )
-    frame = pd.DataFrame(values, columns=list(fields.values()))
-    if endpoint == "mobile":
-        frame = frame.astype(np.int8)
-    frame.insert(0, "uprn", uprns)
-    frame.insert(0, "postcode", postcode)
-    return frame
+    lists = [
+        (postcode, _premises_list(body, endpoint, source)) for postcode, body, source in answers
+    ]
+    items = [item for _, premises in lists for item in premises]
+    table = pd.DataFrame.from_records(items, columns=["UPRN", *fields], nrows=len(items))
+    postcodes = np.repeat([postcode for postcode, _ in lists], [len(p) for _, p in lists])
+    table.insert(0, "postcode", postcodes.astype(object) if len(postcodes) else [])
+    repeated = table.duplicated(["postcode", "UPRN"])
+    if not _well_formed(table.drop(columns="postcode"), endpoint) or repeated.any():
+        for postcode, body, source in answers:
+            premises = _premises_list(body, endpoint, source)
+            _raise_first_fault(premises, endpoint, source, postcode)
+    frame = table[list(fields)].set_axis(list(fields.values()), axis=1)
+    frame = frame.astype(np.int8 if endpoint == "mobile" else np.float64)
+    frame.insert(0, "uprn", table["UPRN"].to_numpy(np.int64))
+    frame.insert(0, "postcode", table["postcode"].astype(str))
+    return frame.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -873,7 +929,7 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
             f"build: {folder} holds Ofcom API answers but no permission record. {PERMISSION_NEEDED}"
         )
     wanted = set(postcodes)
-    frames: dict[str, list[pd.DataFrame]] = {e: [] for e in ENDPOINTS}
+    found: dict[str, list[tuple[str, Any, str]]] = {e: [] for e in ENDPOINTS}
     rows, releases, dates = [], set(), []
     for endpoint in ENDPOINTS:
         for answer in cache.answers(endpoint):
@@ -884,17 +940,12 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
             if answer.status == FOUND:
                 if answer.db_name:
                     releases.add(answer.db_name)
-                frames[endpoint].append(
-                    read_answer(answer.body, endpoint, postcode=answer.postcode,
-                                source=str(cache.path(endpoint, answer.postcode)))
-                )  # fmt: skip
+                source = str(cache.path(endpoint, answer.postcode))
+                found[endpoint].append((answer.postcode, answer.body, source))
     if not rows:
         return None
     status = pd.DataFrame(rows, columns=["endpoint", "postcode", "status"])
-    parts = {
-        e: (pd.concat(f, ignore_index=True) if f else pd.DataFrame(columns=["postcode", "uprn"]))
-        for e, f in frames.items()
-    }
+    parts = {e: read_answers(bodies, e) for e, bodies in found.items()}
     premises = parts["mobile"].merge(parts["broadband"], on=["postcode", "uprn"], how="outer")
     counts = status.groupby(["endpoint", "status"]).size()
     summary = {
@@ -913,3 +964,62 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
         },
     }
     return PlaceAnswers(premises, status, summary)
+
+
+def live_lookup(
+    postcode: str,
+    *,
+    key: str,
+    cache: AnswerCache | None = None,
+    base_url: str | None = None,
+    session: requests.Session | None = None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Ask both endpoints about one postcode (the app's postcode search), cached 30 days at most.
+
+    Parameters
+    ----------
+    postcode : str
+        Any spacing or letter case.
+    key : str
+        Subscription key (header only).
+    cache : AnswerCache, optional
+        Default: :func:`live_cache`, expiring after :func:`cache_days` (30 at most: a live
+        lookup is never under a bulk permission).
+    base_url, session
+        As for :func:`fetch`.
+
+    Returns
+    -------
+    pandas.DataFrame, dict
+        The postcode's premises (mobile and broadband columns, no address), and each
+        endpoint's status (``"found"``, ``"not found"`` or ``"failed: <reason>"``).
+
+    Raises
+    ------
+    IngestError
+        The key is refused.
+    """
+    code = api_postcode(postcode)
+    cache = cache or AnswerCache(live_cache(), min(cache_days(None), MAX_CACHE_DAYS))
+    base = (base_url or api_url()).rstrip("/")
+    http = session if session is not None else requests.Session()
+    found, status = [], {}
+    try:
+        for endpoint in ENDPOINTS:
+            answer = cache.get(endpoint, code)
+            if answer is None or answer.status == FAILED:
+                url = base + ENDPOINTS[endpoint].format(postcode=code)
+                answer = _ask(url, endpoint, code, key, http, None, None, time.sleep, FetchReport())
+                cache.put(answer)
+            status[endpoint] = answer.status + (f": {answer.reason}" if answer.reason else "")
+            if answer.status == FOUND:
+                source = str(cache.path(endpoint, code))
+                found.append(read_answers([(code, answer.body, source)], endpoint))
+    finally:
+        if session is None:
+            http.close()
+    premises = pd.DataFrame(columns=["postcode", "uprn"])
+    for part in found:
+        premises = premises.merge(part, on=["postcode", "uprn"], how="outer")
+    columns = ["postcode", "uprn", *MOBILE_FIELDS.values(), *BROADBAND_FIELDS.values()]
+    return premises.reindex(columns=columns), status

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 from http_server import LOCALHOST
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+# Builds read a place's Ofcom API cache under DIM_CACHE: a user's own must never reach a test.
+os.environ["DIM_CACHE"] = tempfile.mkdtemp(prefix="dim-test-cache-")
+os.environ.pop("OFCOM_API_KEY", None)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
