@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import index, trends
+from geo import api_coverage, index, trends
 from geo.gigabit import PLAN_STATUSES, STATUS_COUNTS
 from geo.indicators import INDICATORS, Indicator
 
@@ -48,6 +48,9 @@ SELECTION = "Selected wards"
 NOT_IN_STORE = "not in the store"
 
 #: Ward table columns exported to CSV, GeoJSON and GeoPackage, with plain names and units.
+#: Column of the export that says the API's double not-spot count as the app does.
+API_SAID = "premises_in_double_not_spots_said"
+
 EXPORT_COLUMNS: dict[str, str] = {
     "ward_code": "Ward code",
     "ward_name": "Ward name",
@@ -99,6 +102,33 @@ EXPORT_COLUMNS: dict[str, str] = {
     "mobile_not_spot_postcodes_no_speed_data": (
         "Mobile not-spot postcodes without Ofcom speed data (number)"
     ),
+    "postcodes_live": "Live postcodes (number)",
+    "postcodes_checked_mobile": "Postcodes checked with Ofcom's API, mobile (number)",
+    "postcodes_checked_fixed": "Postcodes checked with Ofcom's API, broadband (number)",
+    **{
+        f"{m.share}{end}": f"Ofcom API: {m.label} ({what})"
+        for m in api_coverage.MEASURES
+        for end, what in (
+            ("", "%"),
+            ("_low", "%, 95% interval low"),
+            ("_high", "%, 95% interval high"),
+        )
+    },
+    **{m.count: f"Ofcom API: {m.label} (premises checked, number)" for m in api_coverage.MEASURES},
+    **{
+        f"{name}{end}": f"Ofcom API: {label} ({what})"
+        for name, label in (
+            ("premises_in_double_not_spots", "premises in double not-spots"),
+            ("residents_in_double_not_spots", "residents in double not-spots (estimated)"),
+        )
+        for end, what in (
+            ("", "number"),
+            ("_low", "95% interval low"),
+            ("_high", "95% interval high"),
+        )
+    },
+    API_SAID: "Ofcom API: premises in double not-spots, as said (estimate with interval, or "
+    "'fewer than N' for a sample with few)",
     "la_pct_premises_below_uso": "Local authority: premises below USO (%)",
     "la_pct_premises_without_superfast": "Local authority: premises without superfast (%)",
     "la_pct_premises_without_gigabit": "Local authority: premises without gigabit (%)",
@@ -758,6 +788,15 @@ def export_table(pack: EvidencePack) -> gpd.GeoDataFrame:
         flags as ``"yes"``/``"no"``/``"unknown"``.
     """
     wards = pack.wards.sort_values(["risk_rank", "ward_name"], na_position="last")
+    if "premises_in_double_not_spots" in wards:
+        wards = wards.assign(
+            **{
+                API_SAID: [
+                    api_coverage.measure_text(row, "premises_in_double_not_spots")
+                    for _, row in wards.iterrows()
+                ]
+            }
+        )
     columns = [c for c in EXPORT_COLUMNS if c in wards]
     out = wards[columns].copy()
     for name in columns:
