@@ -664,6 +664,15 @@ def _postcode_below_uso(inventory: Inventory, codes: pd.Index, b: _Build) -> pd.
         return None
     newest = max(t.attrs["release"] for t in tables.values())
     chosen = {p: t for p, t in tables.items() if t.attrs["release"] == newest}
+    reissue = {}
+    for path, table in chosen.items():
+        key = table.attrs.get("area") or path.name
+        if key not in reissue or table.attrs["revision"] > chosen[reissue[key]].attrs["revision"]:
+            reissue[key] = path
+    passed = sorted(p.name for p in chosen if p not in reissue.values())
+    if passed:
+        b.note(f"Ofcom postcode files: chose the newest reissue of each area; passed over {passed}")
+    chosen = {p: chosen[p] for p in reissue.values()}
     rows = pd.concat(chosen.values(), ignore_index=True)
     here = rows[rows["postcode_space"].isin(codes)]
     if here.empty:
@@ -904,7 +913,7 @@ def _api_premises(
             "notes": f"fetched {summary['fetched_from']} to {summary['fetched_to']}",
             "rows_read": len(premises),
             "rows_used": int(wards[api_coverage.CHECKED["mobile"]].sum()),
-            "sha256": None,
+            "sha256": summary["sha256"],
             "publisher": "Ofcom, Connected Nations API",
             "attribution": ofcom_api.ATTRIBUTION,
             "licence": f"Ofcom API terms of use; permission {summary['permission']}",

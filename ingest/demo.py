@@ -881,7 +881,9 @@ def _api_answers(
         rng.uniform(size=len(postcodes)) < DEMO_API_SAMPLE_SHARE
     )
     cache = ofcom_api.AnswerCache(folder, ofcom_api.MAX_CACHE_DAYS, expires=False)
-    ofcom_api.record_permission(folder, DEMO_API_PERMISSION, synthetic=True)
+    ofcom_api.record_permission(
+        folder, DEMO_API_PERMISSION, synthetic=True, recorded_at=DEMO_API_FETCHED_AT
+    )
     records = {
         endpoint: pd.DataFrame(
             {"UPRN": uprn, "PostCode": codes[premises["postcode_no"].to_numpy()],

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -455,7 +456,12 @@ def live_cache(root: Path | None = None) -> Path:
 
 
 def record_permission(
-    folder: Path, reference: str, *, retention_days: int | None = None, synthetic: bool = False
+    folder: Path,
+    reference: str,
+    *,
+    retention_days: int | None = None,
+    synthetic: bool = False,
+    recorded_at: dt.datetime | None = None,
 ) -> Permission:
     """Record Ofcom's permission reference with a place's cache (``permission.json``).
 
@@ -471,7 +477,7 @@ def record_permission(
         raise IngestError(f"ofcom-api: --retention-days must be 1 or more; found {retention_days}.")
     permission = Permission(
         reference,
-        dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        (recorded_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         retention_days,
         synthetic,
     )
@@ -896,8 +902,8 @@ class PlaceAnswers:
     status : pandas.DataFrame
         One row per asked (endpoint, postcode): ``endpoint``, ``postcode``, ``status``.
     summary : dict
-        For the manifest: permission reference, ``DBName`` releases, fetch dates and counts
-        by endpoint and outcome.
+        For the manifest: permission reference, ``DBName`` releases, fetch dates, counts by
+        endpoint and outcome, and a SHA-256 of the answers read (which answers a build used).
     """
 
     premises: pd.DataFrame
@@ -930,12 +936,16 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
         )
     wanted = set(postcodes)
     found: dict[str, list[tuple[str, Any, str]]] = {e: [] for e in ENDPOINTS}
+    digest = hashlib.sha256()
     rows, releases, dates = [], set(), []
     for endpoint in ENDPOINTS:
         for answer in cache.answers(endpoint):
             if answer.postcode not in wanted:
                 continue
             rows.append((endpoint, answer.postcode, answer.status))
+            digest.update(
+                json.dumps([endpoint, answer.postcode, answer.status, answer.body]).encode()
+            )
             dates.append(answer.fetched_at)
             if answer.status == FOUND:
                 if answer.db_name:
@@ -955,6 +965,7 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
         "retention_days": cache.max_age_days if cache.expires else None,
         "synthetic": permission.synthetic,
         "db_names": sorted(releases),
+        "sha256": digest.hexdigest(),
         "fetched_from": min(dates).date().isoformat(),
         "fetched_to": max(dates).date().isoformat(),
         "postcodes_live": len(wanted),

@@ -520,7 +520,9 @@ def read_fixed_postcode(path: str | Path) -> pd.DataFrame:
     ------
     IngestError
         As :func:`read_fixed_oa`; also when ``postcode``, ``postcode_space`` and
-        ``postcode_area`` disagree.
+        ``postcode_area`` disagree, and for the January 2026 r1 files of areas CW and MK
+        (they repeat CV and ME; Ofcom's r2 reissue replaces them). ``attrs`` add
+        ``revision`` (1 for ``r1``/``r01``, 2 for ``r2``) and ``area``, from the file name.
 
     Example
     -------
@@ -528,7 +530,30 @@ def read_fixed_postcode(path: str | Path) -> pd.DataFrame:
     >>> pc.set_index("postcode").loc["CR05BX", "pct_premises_gigabit"]  # doctest: +SKIP
     100.0
     """
-    return _read(path, "postcode")
+    path = Path(path)
+    reissue = _POSTCODE_FILE.fullmatch(path.name)
+    first_issue = reissue and (reissue["month"], reissue["revision"]) == ("202601", "1")
+    if first_issue and reissue["area"].upper() in REISSUED_AREAS:
+        raise IngestError(
+            f"{SOURCE}: {path.name} is Ofcom's first issue (r1) of the January 2026 postcode "
+            f"file of area {reissue['area'].upper()}, which duplicated area "
+            f"{REISSUED_AREAS[reissue['area'].upper()]}; Ofcom reissued it as r2 on "
+            f"2026-07-07 (202601_fixed_pc_coverage_r2_{reissue['area'].upper()}.csv inside "
+            "the zip). Use the r2 file."
+        )
+    table = _read(path, "postcode")
+    table.attrs["revision"] = int(reissue["revision"]) if reissue else 1
+    table.attrs["area"] = reissue["area"].upper() if reissue else None
+    return table
+
+
+#: Postcode areas whose January 2026 r1 files repeated another area's rows (Ofcom reissued
+#: the set as r2 on 2026-07-07): area -> the area it duplicated.
+REISSUED_AREAS = {"CW": "CV", "MK": "ME"}
+_POSTCODE_FILE = re.compile(
+    r"(?P<month>\d{6})_fixed_pc_coverage(?:_res)?_r(?P<revision>\d+)_(?P<area>[A-Za-z]{1,2})\.csv",
+    re.IGNORECASE,
+)
 
 
 def _read(path: str | Path, level: str) -> pd.DataFrame:

@@ -157,7 +157,7 @@ def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_stor
 def test_a_link_with_weights_sets_the_sliders(demo_store, monkeypatch):
     monkeypatch.setenv("DIM_STORE", str(demo_store))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"weights": "7,1,2,3,4,5,6,7,8,9,10,1,2,0", "frame": "store"})
+    at.query_params.update({"weights": "7,1,2,3,4,5,5,6,7,8,9,10,1,2,0", "frame": "store"})
     at.run()
     assert not at.exception
     assert at.slider(key="w:infrastructure").value == 7
@@ -171,11 +171,11 @@ def test_not_spot_thresholds_and_outlines(app, demo_store):
     app.radio(key="outline").set_value("fixed_not_spot").run()
     assert not app.exception
     assert (wards["pct_premises_below_uso"] < 20).all()  # no ward reaches 20%
-    # Premises in double not-spots are counted postcode by postcode, whatever the thresholds.
+    # Premises in double not-spots are counted premises by premises (the demo's Ofcom API
+    # answers), whatever the thresholds.
     metric = next(m for m in app.metric if m.label == "Premises in double not-spots")
-    low = int(wards["premises_double_not_spot_min"].sum())
-    high = int(wards["premises_double_not_spot_max"].sum())
-    assert high > 0 and metric.value == f"{low:,} to {high:,}"
+    total = wards["premises_in_double_not_spots"].sum()
+    assert total > 0 and metric.value.startswith(f"{total:,.0f} premises (95 % interval")
 
 
 def test_the_ward_card_shows_the_rank_range(app):

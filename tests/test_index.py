@@ -70,7 +70,8 @@ def test_default_spec_uses_the_ward_store_columns_with_catalogue_directions():
     assert names == {
         "pct_premises_below_uso", "pct_premises_without_superfast",
         "pct_premises_without_gigabit", "pct_premises_no_gigabit_no_plan",
-        "pct_premises_in_mobile_not_spot_postcodes", "pct_residents_65_plus",
+        "pct_premises_mobile_not_spot", "pct_premises_in_mobile_not_spot_postcodes",
+        "pct_residents_65_plus",
         "pct_residents_75_plus", "imd_average_rank", "income_average_rank", "health_average_rank",
         "pct_residents_most_deprived_decile",
     }  # fmt: skip

@@ -530,3 +530,19 @@ def test_header_only_file_is_refused(tmp_path):
     path = write(tmp_path / "empty.csv", OA_202601, [])
     with pytest.raises(IngestError, match=re.escape("empty.csv has a header but no rows")):
         read_fixed_oa(path)
+
+
+@pytest.mark.parametrize(("area", "duplicated"), [("CW", "CV"), ("MK", "ME")])
+def test_january_2026_r1_of_the_reissued_areas_is_refused(shared_data, tmp_path, area, duplicated):
+    first = tmp_path / f"202601_fixed_pc_coverage_r1_{area}.csv"
+    shutil.copy(shared_data / SMALL_DIR / PC_FILE, first)
+    with pytest.raises(IngestError, match=rf"{first.name}.*duplicated area {duplicated}.*r2"):
+        read_fixed_postcode(first)
+
+
+def test_revision_and_area_come_from_the_file_name(shared_data, tmp_path):
+    reissue = read_fixed_postcode(shared_data / SMALL_DIR / PC_FILE)
+    assert (reissue.attrs["revision"], reissue.attrs["area"]) == (2, "CR")
+    first = tmp_path / "202601_fixed_pc_coverage_r1_CR.csv"
+    shutil.copy(shared_data / SMALL_DIR / PC_FILE, first)
+    assert read_fixed_postcode(first).attrs["revision"] == 1  # other areas' r1 still read
