@@ -371,9 +371,15 @@ with map_col:
 with table_col:
     columns = list(dict.fromkeys(["ward_code", "ward_name", indicator.name, "risk_rank"]))
     table = wards[columns].sort_values(indicator.name, ascending=not indicator.higher_is_worse)
+    said = {}
+    if (api_key := api_coverage.measure_key(indicator.name)) is not None:
+        said["As estimated (95% interval where sampled)"] = [
+            api_coverage.measure_text(row, api_key) for _, row in wards.loc[table.index].iterrows()
+        ]
     st.dataframe(
         table.assign(
-            **{indicator.name: [format_value(v, indicator) for v in table[indicator.name]]}
+            **{indicator.name: [format_value(v, indicator) for v in table[indicator.name]]},
+            **said,
         ).rename(
             columns={
                 "ward_code": "Code",

@@ -50,7 +50,7 @@ from evidence.figures import (
     format_pct,
     priority_table,
 )
-from geo import index, thresholds, trends
+from geo import api_coverage, index, thresholds, trends
 from geo.gigabit import PLAN_STATUSES
 
 FONT = "DejaVuSans"
@@ -260,6 +260,31 @@ def _mobile_level(pack: EvidencePack) -> str:
     return "local-authority figures"
 
 
+def _api_double_not_spots(pack: EvidencePack) -> list[Flowable]:
+    """Say the double not-spots counted premises by premises (Ofcom's API), as the app does."""
+    if "premises_in_double_not_spots" not in pack.wards:
+        return []
+    wards = pack.wards[pack.wards["selected"]] if pack.selection else pack.wards
+    said = []
+    for column, unit in (("premises", "premises"), ("residents", "residents")):
+        value, low, high, events, estimate = api_coverage.double_not_spot_total(
+            wards, f"{column}_in_double_not_spots"
+        )
+        said.append(
+            api_coverage.estimate_text(value, low, high, events=events, estimate=estimate,
+                                       unit=unit)
+        )  # fmt: skip
+    checked = int(wards["postcodes_checked_both"].sum())
+    return [
+        _p(
+            f"Double not-spots, counted on the same premises (no good indoor mobile data from "
+            f"any network and below the USO speed): {said[0]}; {said[1]} (estimated from the "
+            f"wards' residents per premises). {checked:,} of {int(wards['postcodes_live'].sum()):,}"
+            " postcodes checked; where a ward was sampled, ranges add up its 95% interval."
+        )
+    ]
+
+
 def _title_page(pack: EvidencePack) -> list[Flowable]:
     level = {
         "ward": "by ward, summed from Ofcom output-area premises counts",
@@ -275,6 +300,7 @@ def _title_page(pack: EvidencePack) -> list[Flowable]:
         _p(f"Date: {pack.date:%d %B %Y}. Store built {pack.manifest['built_at']}."),
         _p(f"Scope: {pack.scope}; ward boundaries of {pack.manifest.get('ward_vintage', '?')}."),
         _p(f"Fixed broadband: {level}. Mobile coverage: {_mobile_level(pack)}."),
+        *_api_double_not_spots(pack),
     ]
     if pack.synthetic:
         story.append(

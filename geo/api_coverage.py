@@ -614,3 +614,11 @@ INDICATOR_NAMES = frozenset(
     [*(m.share for m in MEASURES), "premises_in_double_not_spots",
      "residents_in_double_not_spots", "pct_postcodes_checked_mobile"]
 )  # fmt: skip
+
+
+def measure_key(column: str) -> str | None:
+    """Return the :func:`measure_text` key of a ward column (None: it has no interval)."""
+    shares = {m.share: m.key for m in MEASURES}
+    if column in shares:
+        return shares[column]
+    return column if column.endswith("_in_double_not_spots") else None
