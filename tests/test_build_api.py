@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import zlib
 from pathlib import Path
 
@@ -19,8 +20,9 @@ import pandas as pd
 import pytest
 from http_server import FixtureServer
 
-from ingest import build, ofcom_api, ons_geography, store
+from ingest import build, demo, ofcom_api, ons_geography, store
 from ingest.__main__ import main
+from ingest._errors import IngestError
 
 TRAFFORD = "E08000009"
 KEY = "trafford-test-key-7f3a"
@@ -163,3 +165,37 @@ def test_no_uprn_address_or_key_leaves_the_cache(fetched) -> None:
     for path in cache.rglob("*.json.gz"):
         text = gzip.decompress(path.read_bytes())
         assert KEY.encode() not in text and b"Test Road" not in text, path
+
+
+def test_expired_answers_are_deleted_unused_and_an_older_reissue_passed_over(
+    demo_sources, tmp_path
+) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(demo_sources["wards"].parent, folder)
+    cache = ofcom_api.place_cache(demo.DEMO_LA_CODE, folder / demo.API_CACHE)
+    # A real (not synthetic) permission with the terms' 30 days: the demo's answers, fetched on
+    # 2 November 2026, are then over a month old on any day after 2 December 2026.
+    ofcom_api.record_permission(cache, PERMISSION)
+    answers = len(list(cache.rglob("*.json.gz")))
+    assert answers > 0
+    reissued = demo_sources["ofcom_fixed_postcode"]
+    shutil.copy(reissued, folder / reissued.name.replace("_r2_", "_r1_"))
+    built = build.build_place(
+        demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "store", verbose=False
+    )
+    manifest = store.read_manifest(demo.DEMO_LA_CODE, store=built.parent)
+    assert not list(cache.rglob("*.json.gz")), "expired answers must be deleted"
+    assert manifest["ofcom_api"] == {}
+    assert manifest["mobile_level"] == "ward (not-spot postcodes)"
+    notes = " ".join(manifest["notes"])
+    assert "no Ofcom API answers for this place" in notes
+    assert f"passed over ['{reissued.name.replace('_r2_', '_r1_')}']" in notes
+
+
+def test_answers_without_a_permission_record_are_refused(demo_sources, tmp_path) -> None:
+    folder = tmp_path / "sources"
+    shutil.copytree(demo_sources["wards"].parent, folder)
+    cache = ofcom_api.place_cache(demo.DEMO_LA_CODE, folder / demo.API_CACHE)
+    (cache / "permission.json").unlink()
+    with pytest.raises(IngestError, match=r"no permission record.*4\.3\.6"):
+        build.build_place(demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "store", verbose=False)
