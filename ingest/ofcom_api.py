@@ -769,7 +769,10 @@ def fetch(
                     break
                 pace.wait()
                 url = base + ENDPOINTS[endpoint].format(postcode=postcode)
-                answer = _ask(url, endpoint, postcode, key, http, retries, backoff, sleep, report)
+                attempts = retries if retries is not None else settings.HTTP_RETRIES
+                if max_calls is not None:  # retries count: the cap is never passed
+                    attempts = min(attempts, max_calls - report.calls)
+                answer = _ask(url, endpoint, postcode, key, http, attempts, backoff, sleep, report)
                 cache.put(answer)
                 elapsed = clock() - started
                 progress.update(

@@ -773,11 +773,6 @@ def test_max_calls_zero_asks_nothing(server: OfcomServer, cache: AnswerCache) ->
     assert server.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/ofcom_api.py fetch() checks max_calls only before each postcode, so the "
-    "retries of one call_api may make more requests than max_calls allows",
-)
 def test_max_calls_is_never_exceeded_by_retries(server: OfcomServer, cache: AnswerCache) -> None:
     serve_postcodes(server, ["BB11BB"])
     route_json(
