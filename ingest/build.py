@@ -928,7 +928,8 @@ def _api_premises(
             for e, c in done.items()
         )
         + f". Premises placed in wards: {summary['premises_in_wards']}, not placed: "
-        f"{summary['premises_not_placed']}"
+        f"{summary['premises_not_placed']}; listed under two postcodes (counted once): "
+        f"{summary['premises_in_two_postcodes']}"
     )
     return wards, summary
 

@@ -901,7 +901,9 @@ class PlaceAnswers:
     ----------
     premises : pandas.DataFrame
         One row per premises (``postcode``, ``uprn``) of the found answers, mobile and
-        broadband columns side by side (NaN where that endpoint has no answer for it).
+        broadband columns side by side (NaN where that endpoint has no answer for it). A UPRN
+        listed under two postcodes is kept once, under the first in postcode order (counted
+        in the summary's ``premises_in_two_postcodes``).
     status : pandas.DataFrame
         One row per asked (endpoint, postcode): ``endpoint``, ``postcode``, ``status``.
     summary : dict
@@ -960,6 +962,9 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
     status = pd.DataFrame(rows, columns=["endpoint", "postcode", "status"])
     parts = {e: read_answers(bodies, e) for e, bodies in found.items()}
     premises = parts["mobile"].merge(parts["broadband"], on=["postcode", "uprn"], how="outer")
+    # A premises listed under two postcodes would be counted twice: keep its first postcode.
+    twice = premises.sort_values(["uprn", "postcode"]).duplicated("uprn")
+    premises = premises[~twice.reindex(premises.index).to_numpy()].reset_index(drop=True)
     counts = status.groupby(["endpoint", "status"]).size()
     summary = {
         "attribution": ATTRIBUTION,
@@ -969,6 +974,7 @@ def read_place(folder: Path, postcodes: Sequence[str]) -> PlaceAnswers | None:
         "synthetic": permission.synthetic,
         "db_names": sorted(releases),
         "sha256": digest.hexdigest(),
+        "premises_in_two_postcodes": int(twice.sum()),
         "fetched_from": min(dates).date().isoformat(),
         "fetched_to": max(dates).date().isoformat(),
         "postcodes_live": len(wanted),

@@ -1486,3 +1486,17 @@ def test_cli_fetches_a_sample_then_goes_on_within_max_calls(
     assert place.summary["by_endpoint"]["mobile"] == {"found": 10, "not found": 0, "failed": 0}
     assert len(place.premises) == 10
     assert all(s.headers["Ocp-Apim-Subscription-Key"] == KEY for s in server.seen())
+
+
+def test_a_premises_under_two_postcodes_is_counted_once(tmp_path: Path) -> None:
+    folder = tmp_path / "place"
+    ofcom_api.record_permission(folder, "REF-2")
+    cache = AnswerCache(folder, max_age_days=30)
+    now = dt.datetime.now(dt.UTC)
+    for code in ("AA11AA", "BB11BB"):
+        body = {"PostCode": code, "Availability": [mobile_premises(100020416746, code)]}
+        cache.put(CachedAnswer(code, "mobile", now, FOUND, body))
+    place = ofcom_api.read_place(folder, ["AA11AA", "BB11BB"])
+    assert place.premises[["postcode", "uprn"]].values.tolist() == [["AA11AA", 100020416746]]
+    assert place.summary["premises_in_two_postcodes"] == 1
+    assert len(place.summary["sha256"]) == 64
