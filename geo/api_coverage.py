@@ -28,6 +28,7 @@ premises with the condition, the bootstrap cannot see the tail (a sample with no
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -290,7 +291,9 @@ def _interval(
         share = x.sum(axis=0) / n.sum(axis=0)
     total = x.sum(axis=0) * total_postcodes / m
     fpc = math.sqrt(1 - m / total_postcodes)
-    r_lo, r_hi = np.nanquantile(ratio, [0.025, 0.975], axis=0)
+    with warnings.catch_warnings():  # a measure with no premises checked: NaN, said so later
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r_lo, r_hi = np.nanquantile(ratio, [0.025, 0.975], axis=0)
     t_lo, t_hi = np.quantile(xs * total_postcodes / m, [0.025, 0.975], axis=0)
     return (
         np.clip(share - (share - r_lo) * fpc, 0, 1),
@@ -370,15 +373,16 @@ def ward_figures(
     shares = {m.key: np.full((len(areas), 3), np.nan) for m in MEASURES}
     double = np.full((len(areas), 3), np.nan)
     grouped = {
-        name: full.loc[index].groupby(ward_of.reindex(index)) for name, index in sets.items()
+        name: dict(list(full.loc[index].groupby(ward_of.reindex(index).to_numpy())))
+        for name, index in sets.items()
     }
     for row, ward in enumerate(areas):
         total_postcodes = int(live.iloc[row])
         rng = _rng(seed, str(ward))
         for name, groups in grouped.items():
-            if ward not in groups.groups:
+            if ward not in groups:
                 continue
-            rows = groups.get_group(ward)
+            rows = groups[ward]
             measures = [m for m in MEASURES if m.checked == name]
             x = rows[[m.count for m in measures]].to_numpy(np.float64)
             n = np.repeat(rows[[CHECKED[name]]].to_numpy(np.float64), len(measures), axis=1)
@@ -488,8 +492,8 @@ def estimate_text(
     places = decimals if unit == "%" else 0
 
     def said(v: float, *, ceil: bool = False) -> str:
-        if unit != "%" and ceil:
-            v = math.ceil(v)
+        if ceil:  # an upper bound is rounded up, never below itself
+            v = math.ceil(round(v * 10**places, 9)) / 10**places
         return f"{v:,.{places}f}"
 
     tail = " %" if unit == "%" else f" {unit}"
