@@ -358,7 +358,9 @@ def ward_figures(
     if len(stray):
         raise ValueError(f"counts has postcodes no endpoint checked, e.g. {stray[0]!r}")
     full = counts.reindex(union, fill_value=0).astype(np.int64)
+    # A postcode of a ward not asked for is outside every ward asked for: summed there.
     ward_of = postcode_ward.reindex(full.index)
+    ward_of = ward_of.where(ward_of.isin(areas))
     outside = full[ward_of.isna().to_numpy()].sum().astype(np.int64)
     placed = full[ward_of.notna().to_numpy()]
     wards = placed.groupby(ward_of.dropna()).sum().reindex(areas, fill_value=0).astype(np.int64)

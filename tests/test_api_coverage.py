@@ -810,3 +810,14 @@ def test_fewer_than_a_share_never_understates_its_upper_end(high):
     text = estimate_text(0.0, 0.0, high, events=0, estimate=True)
     shown = float(re.fullmatch(r"fewer than ([\d.]+) %", text).group(1))
     assert shown >= high, text
+
+
+def test_premises_of_a_ward_not_asked_for_are_summed_outside():
+    counts = one_premises_counts(["X", "Z"])
+    every = pd.Index(["X", "Z"])
+    result = ward_figures(
+        counts, pd.Series({"X": "W", "Z": "V"}), {"mobile": every, "fixed": every},
+        areas=pd.Index(["W"]),
+    )  # fmt: skip
+    assert result.wards.loc["W", "premises_checked_mobile"] == 1
+    assert result.outside["premises_checked_mobile"] == 1  # Z's ward V was not asked for
