@@ -374,39 +374,42 @@ def ward_figures(
 
     shares = {m.key: np.full((len(areas), 3), np.nan) for m in MEASURES}
     double = np.full((len(areas), 3), np.nan)
-    grouped = {
-        name: dict(list(full.loc[index].groupby(ward_of.reindex(index).to_numpy())))
-        for name, index in sets.items()
-    }
-    for row, ward in enumerate(areas):
-        total_postcodes = int(live.iloc[row])
-        rng = _rng(seed, str(ward))
-        for name, groups in grouped.items():
-            if ward not in groups:
-                continue
-            rows = groups[ward]
-            measures = [m for m in MEASURES if m.checked == name]
-            x = rows[[m.count for m in measures]].to_numpy(np.float64)
-            n = np.repeat(rows[[CHECKED[name]]].to_numpy(np.float64), len(measures), axis=1)
-            events, denominator = x.sum(axis=0), n.sum(axis=0)
+    total_postcodes = live.to_numpy(np.float64)
+    for name, index in sets.items():
+        measures = [m for m in MEASURES if m.checked == name]
+        rows = full.loc[index]
+        x_all = rows[[m.count for m in measures]].to_numpy(np.float64)
+        n_all = rows[CHECKED[name]].to_numpy(np.float64)
+        keys = ward_of.reindex(index).to_numpy()
+        # Every ward at once: exact sums of its checked postcodes (the whole answer where
+        # every postcode was checked); sampled wards get their intervals below, one by one.
+        events = pd.DataFrame(x_all).groupby(keys).sum().reindex(areas).to_numpy()
+        denominator = pd.Series(n_all).groupby(keys).sum().reindex(areas).to_numpy()[:, None]
+        checked_here = wards[f"postcodes_checked_{name}"].to_numpy(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(denominator > 0, events / denominator, np.nan)
+            scale = (total_postcodes / checked_here)[:, None]
+            total = np.where(checked_here[:, None] > 0, events * scale, np.nan)
+        low, high, t_low, t_high = share.copy(), share.copy(), total.copy(), total.copy()
+        positions = pd.Series(np.arange(len(keys))).groupby(keys).indices
+        for row in np.flatnonzero((checked_here > 0) & (checked_here < total_postcodes)):
+            ward, m, big_m = areas[row], int(checked_here[row]), int(total_postcodes[row])
+            at = positions[ward]
+            x = x_all[at]
+            n = np.repeat(n_all[at, None], len(measures), axis=1)
+            lo, hi, tlo, thi = _interval(x, n, m, big_m, n_boot, _rng(seed, str(ward)))
+            seen = events[row]
+            rare = seen < RARE_EVENTS
+            upper = np.array(POISSON_UPPER_95)[np.minimum(seen, RARE_EVENTS - 1).astype(int)]
             with np.errstate(invalid="ignore", divide="ignore"):
-                share = np.where(denominator > 0, events / denominator, np.nan)
-            m = len(rows)
-            total = events * total_postcodes / m
-            if m >= total_postcodes:
-                low, high, t_low, t_high = share, share, total, total
-            else:
-                low, high, t_low, t_high = _interval(x, n, m, total_postcodes, n_boot, rng)
-                rare = events < RARE_EVENTS
-                upper = np.array(POISSON_UPPER_95)[np.minimum(events, RARE_EVENTS - 1).astype(int)]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    floor = np.where(denominator > 0, upper / denominator, np.nan)
-                high = np.where(rare, np.fmax(high, np.minimum(floor, 1)), high)
-                t_high = np.where(rare, np.fmax(t_high, upper * total_postcodes / m), t_high)
-            for i, measure in enumerate(measures):
-                shares[measure.key][row] = 100 * np.array([share[i], low[i], high[i]])
-                if measure.key == "double_not_spot":
-                    double[row] = [total[i], t_low[i], t_high[i]]
+                floor = np.where(denominator[row] > 0, upper / denominator[row], np.nan)
+            low[row], t_low[row] = lo, tlo
+            high[row] = np.where(rare, np.fmax(hi, np.minimum(floor, 1)), hi)
+            t_high[row] = np.where(rare, np.fmax(thi, upper * big_m / m), thi)
+        for i, measure in enumerate(measures):
+            shares[measure.key] = 100 * np.column_stack([share[:, i], low[:, i], high[:, i]])
+            if measure.key == "double_not_spot":
+                double = np.column_stack([total[:, i], t_low[:, i], t_high[:, i]])
     for measure in MEASURES:
         for i, suffix in enumerate(_ENDS):
             wards[measure.share + suffix] = shares[measure.key][:, i]
