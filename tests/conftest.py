@@ -52,6 +52,18 @@ def demo_store(tmp_path_factory, demo_sources) -> Path:
     return store
 
 
+@pytest.fixture
+def app(demo_store, monkeypatch):
+    """The app on the demo store, run once and free of exceptions (Streamlit's AppTest)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture(scope="session")
 def trafford_store(tmp_path_factory, shared_data) -> Path:
     """A store holding Trafford (E08000009), built once from the real files."""

@@ -10,15 +10,6 @@ from ingest import demo, store
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("DIM_STORE", str(demo_store))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_app_shows_the_ward_count_of_the_store(app, demo_store):
     n = len(store.read_wards(demo.DEMO_LA_CODE, store=demo_store))
     assert any(f"{n} wards" in s.value for s in app.subheader)

@@ -6,7 +6,6 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
 from http_server import FixtureServer
 from streamlit.testing.v1 import AppTest
 
@@ -15,15 +14,6 @@ from ingest import demo, ofcom_api, store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 KEY = "app-test-key-91c2"
-
-
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("DIM_STORE", str(demo_store))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_mobile_layers_by_network_are_offered_and_say_their_source(app) -> None:
