@@ -27,8 +27,8 @@ class Indicator:
     label : str
         Plain-words label for a council officer.
     unit : str
-        ``"%"``, ``"premises"``, ``"people"``, ``"postcodes"``, ``"rank"`` or ``"score"`` (0 to
-        10).
+        ``"%"``, ``"premises"``, ``"people"``, ``"households"``, ``"postcodes"``, ``"rank"`` or
+        ``"score"`` (the risk index, 0 to 10, or a published index score such as the IMD's).
     level : {"ward", "local authority"}
         ``"ward"`` when measured for the ward (or built from its small areas);
         ``"local authority"`` when it is the LA's figure shown on every ward as context.
@@ -36,23 +36,31 @@ class Indicator:
         Direction for colour scales and rankings.
     source : str
         Where the figure comes from.
+    comparable_across_nations : bool, default True
+        False for figures measured against one nation's own index (deprivation ranks and
+        scores, shares of the nation's most deprived neighbourhoods): England's, Wales's and
+        Scotland's indices are built differently, so such figures of wards in two nations
+        cannot be compared.
     """
 
     name: str
     label: str
-    unit: Literal["%", "premises", "people", "postcodes", "rank", "score"]
+    unit: Literal["%", "premises", "people", "households", "postcodes", "rank", "score"]
     level: Literal["ward", "local authority"]
     higher_is_worse: bool
     source: str
+    comparable_across_nations: bool = True
 
 
 _OFCOM_FIXED = "Ofcom Connected Nations, fixed coverage by output area, summed to wards"
 _OFCOM_MOBILE = "Ofcom Connected Nations, mobile coverage by local authority (LA-level context)"
 _OFCOM_FIXED_LA = "Ofcom Connected Nations, fixed coverage by local authority (LA-level context)"
 _IOD = (
-    "The nation's index of multiple deprivation (England: IoD 2019, MHCLG; Wales: WIMD 2019, "
-    "Welsh Government; by LSOA, weighted by Census 2021 residents. Scotland: SIMD 2020v2, "
-    "Scottish Government; by data zone, weighted by the residents SIMD publishes)"
+    "The nation's own index of multiple deprivation, in the release named with its file "
+    "(England: English Indices of Deprivation, MHCLG; Wales: Welsh Index of Multiple "
+    "Deprivation, Welsh Government; by LSOA, weighted by Census 2021 residents. Scotland: "
+    "Scottish Index of Multiple Deprivation, Scottish Government; by data zone, weighted by "
+    "the residents it publishes)"
 )
 _BDUK = (
     "Building Digital UK, Premises in BDUK plans (one row per premises), placed in wards by "
@@ -76,6 +84,87 @@ _CENSUS = (
     "Government's data zone lookup"
 )
 
+
+@dataclass(frozen=True)
+class CensusTopic:
+    """One share from a Census 2021 topic summary, with the count and base it is made of.
+
+    Attributes
+    ----------
+    share : str
+        Ward column of the share (% of ``base``).
+    count : str
+        Ward column of the count (people or households, summed from small areas).
+    base : str
+        Ward column of the share's own denominator, summed the same way.
+    table : str
+        The topic summary, e.g. ``"TS038"``.
+    role : str
+        Manifest role of the topic summary's file.
+    label : str
+        Plain-words label of the share, saying what it is a share of.
+    count_label : str
+        Plain-words label of the count.
+    """
+
+    share: str
+    count: str
+    base: str
+    table: str
+    role: str
+    label: str
+    count_label: str
+
+    @property
+    def unit(self) -> Literal["people", "households"]:
+        """``"households"`` for a count of households, else ``"people"``."""
+        return "households" if self.count.startswith("households") else "people"
+
+    @property
+    def source(self) -> str:
+        """Where the share comes from: the table, its publisher and how it reaches wards."""
+        return (
+            f"Census 2021 topic summary {self.table} (ONS, Nomis bulk download), 2021 small "
+            "areas weighted to wards as residents are (see METHODOLOGY.md)"
+        )
+
+
+#: The Census 2021 topic summaries read into the ward table, one share each.
+CENSUS_TOPICS = (
+    CensusTopic(
+        "pct_residents_disabled", "residents_disabled", "residents_disabled_base", "TS038",
+        "census_disability",
+        "Residents disabled under the Equality Act (day-to-day activities limited a little or "
+        "a lot), of all usual residents",
+        "Residents disabled under the Equality Act (number)",
+    ),
+    CensusTopic(
+        "pct_residents_no_qualifications", "residents_no_qualifications",
+        "residents_no_qualifications_base", "TS067", "census_qualifications",
+        "Residents aged 16 and over with no qualifications",
+        "Residents aged 16 and over with no qualifications (number)",
+    ),
+    CensusTopic(
+        "pct_residents_poor_english", "residents_poor_english", "residents_poor_english_base",
+        "TS029", "census_english",
+        "Residents aged 3 and over who cannot speak English well or at all",
+        "Residents aged 3 and over who cannot speak English well or at all (number)",
+    ),
+    CensusTopic(
+        "pct_households_one_person_66_plus", "households_one_person_66_plus",
+        "households_one_person_66_plus_base", "TS003", "census_households",
+        "One-person households aged 66 and over (someone living alone), of all households",
+        "One-person households aged 66 and over (number)",
+    ),
+    CensusTopic(
+        "pct_households_deprived_2_plus", "households_deprived_2_plus",
+        "households_deprived_2_plus_base", "TS011", "census_household_deprivation",
+        "Households deprived in 2 or more of the 4 Census dimensions (employment, education, "
+        "health and disability, housing), of all households",
+        "Households deprived in 2 or more dimensions (number)",
+    ),
+)  # fmt: skip
+
 #: Manifest roles (see :data:`ingest.build.PUBLISHERS`) of the files behind each source.
 SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _OFCOM_FIXED: ("output_areas", "ofcom_fixed_oa"),
@@ -87,6 +176,7 @@ SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _NOT_SPOTS: ("ofcom_mobile_not_spots", "bduk_premises", "postcodes"),
     _DOUBLE: ("ofcom_mobile_not_spots", "ofcom_fixed_postcode", "bduk_premises", "postcodes"),
     _OFCOM_API: ("ofcom_api", "postcodes"),
+    **{topic.source: (topic.role, "lsoa_ward_lookup") for topic in CENSUS_TOPICS},
 }
 
 #: Indicators of Ofcom's API figures (:mod:`geo.api_coverage`), one per measure and the
@@ -114,6 +204,16 @@ _API_INDICATORS = (
         "%", "ward", False, _OFCOM_API,
     ),
 )  # fmt: skip
+
+#: Indicators of the Census 2021 topic summaries: each share, then its count.
+_CENSUS_TOPIC_INDICATORS = tuple(
+    indicator
+    for t in CENSUS_TOPICS
+    for indicator in (
+        Indicator(t.share, t.label, "%", "ward", True, t.source),
+        Indicator(t.count, t.count_label, t.unit, "ward", True, t.source),
+    )
+)
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
@@ -174,30 +274,37 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("pct_residents_75_plus", "Residents aged 75 and over", "%", "ward", True,
                   _CENSUS),
         Indicator("residents", "Usual residents", "people", "ward", False, _CENSUS),
+        *_CENSUS_TOPIC_INDICATORS,
         Indicator(
             "pct_residents_most_deprived_decile",
             "Residents in the nation's most deprived 10% of neighbourhoods",
-            "%", "ward", True, _IOD,
+            "%", "ward", True, _IOD, comparable_across_nations=False,
         ),
         Indicator(
             "pct_residents_most_deprived_quintile",
             "Residents in the nation's most deprived 20% of neighbourhoods",
-            "%", "ward", True, _IOD,
+            "%", "ward", True, _IOD, comparable_across_nations=False,
+        ),
+        Indicator(
+            "imd_average_score",
+            "Average deprivation score of residents' neighbourhoods (higher = more deprived, on "
+            "the nation's own index)",
+            "score", "ward", True, _IOD, comparable_across_nations=False,
         ),
         Indicator(
             "imd_average_rank",
             "Average deprivation rank of residents' neighbourhoods (1 = most deprived nationally)",
-            "rank", "ward", False, _IOD,
+            "rank", "ward", False, _IOD, comparable_across_nations=False,
         ),
         Indicator(
             "income_average_rank",
             "Average income deprivation rank of residents' neighbourhoods (1 = most deprived)",
-            "rank", "ward", False, _IOD,
+            "rank", "ward", False, _IOD, comparable_across_nations=False,
         ),
         Indicator(
             "health_average_rank",
             "Average health deprivation rank of residents' neighbourhoods (1 = most deprived)",
-            "rank", "ward", False, _IOD,
+            "rank", "ward", False, _IOD, comparable_across_nations=False,
         ),
         Indicator(
             "la_pct_premises_below_uso",
@@ -276,6 +383,7 @@ SHARES: dict[str, tuple[str, str]] = {
         "bduk_premises",
     ),
     **{m.share: (m.count, api_coverage.CHECKED[m.checked]) for m in api_coverage.MEASURES},
+    **{topic.share: (topic.count, topic.base) for topic in CENSUS_TOPICS},
 }
 
 #: Nation of an ONS area code, by its first letter.
@@ -296,7 +404,8 @@ def area_shares(counts: pd.DataFrame) -> dict[str, float]:
     -------
     dict of str to float
         Each share of :data:`SHARES` whose counts are present and whose denominator is
-        positive, in % of the area's premises or residents.
+        positive, in % of that denominator (the area's premises, residents, households or a
+        Census base); a share whose summed base is 0 is left out (not known, never 0).
 
     Examples
     --------
@@ -446,6 +555,45 @@ def population_indicators(people: pd.DataFrame) -> pd.DataFrame:
         The same as shares (% of the ward's residents), named ``pct_residents_...``.
     """
     return pd.DataFrame(_shares_of(people, "residents"), index=people.index)
+
+
+def census_topic_indicators(counts: pd.DataFrame) -> pd.DataFrame:
+    """Shares (%) of the Census 2021 topic summaries, each from its own count and base.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Rows of any area (wards, LSOAs) with any of the counts of :data:`CENSUS_TOPICS`
+        (people or households), each beside its base (``<count>_base``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; one share per count present, in % of its base: NaN (not known, never 0)
+        where the base is 0 or the count or base is missing.
+
+    Raises
+    ------
+    ValueError
+        A count is present without its base, which would leave its share unknown everywhere.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"residents_disabled": [30, 0], "residents_disabled_base": [200, 0]})
+    >>> census_topic_indicators(rows)["pct_residents_disabled"].tolist()
+    [15.0, nan]
+    """
+    present = [t for t in CENSUS_TOPICS if t.count in counts]
+    lacking = [t.base for t in present if t.base not in counts]
+    if lacking:
+        raise ValueError(
+            f"census_topic_indicators: no base column {lacking} beside its count (found: "
+            f"{list(counts.columns)}); every Census count needs its own denominator, summed "
+            "from the same small areas."
+        )
+    return pd.DataFrame(
+        {t.share: _pct(counts[t.count], counts[t.base]) for t in present}, index=counts.index
+    )
 
 
 def la_fixed_context(la_row: pd.Series) -> dict[str, float]:
