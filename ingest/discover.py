@@ -22,6 +22,7 @@ import pyogrio
 from ingest import (
     bduk,
     census,
+    census_topics,
     data_zones,
     iod,
     ofcom_fixed,
@@ -53,6 +54,7 @@ ROLES = (
     "wimd",
     "simd",
     "census_age",
+    *census_topics.ROLES,
     "postcodes",
     "venues",
 )
@@ -150,6 +152,9 @@ def _csv_role(path: Path) -> str | None:
         return "census_age"
     if headers == census.API_RELEASE.headers:
         return "census_age"
+    topic = census_topics.match_topic(rows[0])  # with or without '; measures: Value'
+    if topic is not None:
+        return topic.role
     for role, releases in _TABLE_RELEASES:
         if any(release.headers == headers for release in releases):
             return role

@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from ingest import bduk, ofcom_mobile
+from ingest import bduk, census, census_topics, ofcom_mobile
 from ingest.discover import ROLES, discover
 
 MOBILE_ROW_CELLS = 159  # the 161 columns less the two area columns
@@ -97,6 +97,7 @@ def test_a_bduk_header_with_a_column_renamed_is_not_recognised(tmp_path):
 #: Role of every real file in ../shared/data before these roles were added (paths relative).
 REAL_ROLES = {
     "census2021_rm121_age/Census 2021 - Population.csv": "census_age",
+    "census2021_ts038_disability/census2021-ts038-lsoa.csv": "census_disability",
     "iod2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx": "iod",
     "iod2019/File_2_-_IoD2019_Domains_of_Deprivation_excel_export.csv": "iod",
     "iod2019/File_6_-_IoD2019_Population_Denominators_excel_export.csv": "iod",
@@ -136,7 +137,6 @@ REAL_ROLES = {
 }
 #: Real files recognised as nothing, and still so.
 REAL_UNRECOGNISED = {
-    "census2021_ts038_disability/census2021-ts038-lsoa.csv",
     "postcodes_trafford/postcode_files_metadata.csv",
 }
 
@@ -154,3 +154,49 @@ def test_real_files_keep_their_roles(shared_data):
     assert len(present) > 30, "the real data folder holds too few of the known files"
     assert {name: role_of.get(name) for name in present} == {n: REAL_ROLES[n] for n in present}
     assert {n for n in REAL_UNRECOGNISED if (shared_data / n).is_file()} <= unrecognised
+
+
+# --- Census 2021 topic summaries (ingest.census_topics) -----------------------------------
+
+
+def test_the_census_topic_roles_are_declared():
+    assert set(census_topics.ROLES) <= set(ROLES)
+    assert ROLES.index("census_age") < ROLES.index("census_disability")
+
+
+@pytest.mark.parametrize("suffix", ["", "; measures: Value"])
+def test_each_census_topic_is_recognised_with_or_without_the_suffix(tmp_path, suffix):
+    for topic in census_topics.TOPICS.values():
+        header = [
+            h if h in census_topics.AREA_HEADERS else h + suffix for h in topic.release.columns
+        ]
+        line = ",".join(f'"{h}"' if "," in h else h for h in header)
+        write(tmp_path / f"{topic.table} saved by hand.csv", [line, "2021,A,E01000001"])
+    found = {role: [p.name for p in paths] for role, paths in discover(tmp_path).files.items()}
+    assert found == {
+        t.role: [f"{t.table} saved by hand.csv"] for t in census_topics.TOPICS.values()
+    }
+
+
+def test_census_age_files_keep_their_role_beside_the_topics(tmp_path):
+    write(
+        tmp_path / "ts007.csv",
+        [",".join(census.API_RELEASE.columns), "E01000001,A,0,Total,1500"],
+    )
+    write(tmp_path / "rm121.csv", ["RM121 - Sex by age,,,", "ONS Crown Copyright Reserved,,,"])
+    write(
+        tmp_path / "census2021-ts007a-lsoa.csv",
+        ["date,geography,geography code,Age: Total,Age: Aged 4 years and under", "2021,A,E01,1,1"],
+    )
+    inventory = discover(tmp_path)
+    assert {r: sorted(p.name for p in ps) for r, ps in inventory.files.items()} == {
+        "census_age": ["rm121.csv", "ts007.csv"]
+    }
+    assert [p.name for p in inventory.unrecognised] == ["census2021-ts007a-lsoa.csv"]
+
+
+def test_a_census_topic_with_a_column_renamed_is_not_recognised(tmp_path):
+    topic = census_topics.TOPICS["TS038"]
+    header = [h.replace("Equality Act", "EA") for h in topic.release.columns]
+    write(tmp_path / "ts038.csv", [",".join(header), "2021,A,E01000001"])
+    assert [p.name for p in discover(tmp_path).unrecognised] == ["ts038.csv"]
