@@ -62,6 +62,7 @@ import pandas as pd
 import requests
 from rich.console import Console
 
+from ingest import census_topics
 from ingest._errors import IngestError
 from ingest._http import DownloadError, download, fetch_json, sha256_file
 
@@ -227,6 +228,38 @@ class Source:
 
 def _arcgis(service: str) -> str:
     return f"{service}/FeatureServer/0/query"
+
+
+def _census_topic(topic: census_topics.Topic) -> Source:
+    """Catalogue entry of one Census 2021 topic summary: its Nomis bulk zip, OA and LSOA CSVs."""
+    return Source(
+        group=topic.role,
+        release=topic.table,
+        title=(
+            f"Census 2021 {topic.table} - {topic.title}, output areas and LSOAs 2021 (Nomis "
+            "bulk download)"
+        ),
+        publisher="Office for National Statistics, Census 2021 (Nomis)",
+        kind="zip",
+        base="nomis",
+        path=urlsplit(topic.zip_url).path,
+        files=((topic.role, topic.oa_member), (f"{topic.role}_lsoa", topic.lsoa_member)),
+        landing_page=census_topics.BULK_PAGE,
+        licence=OGL,
+        attribution=_ONS,
+        confirmed=True,
+        evidence=(
+            "zip address /output/census/2021/census2021-tsNNN.zip and its members "
+            "census2021-tsNNN-oa.csv, -lsoa.csv (also -msoa, -ltla, -utla, -rgn, -ctry) in "
+            "public code and listings of the Nomis bulk files; the TS038 LSOA member is in "
+            "../shared/data"
+        ),
+        notes=(
+            f"{topic.count_label.capitalize()}, of {topic.base_label}. The zip is national "
+            "(every level); only the output-area and LSOA CSVs are extracted (the build fits "
+            "output areas to wards first) and the build keeps the authority's areas."
+        ),
+    )
 
 
 #: Every source the download knows, newest release of each group first. Roles are those of
@@ -827,6 +860,8 @@ CATALOGUE: tuple[Source, ...] = (
         ),
         notes="The layout ingest.census.read_census_age reads today.",
     ),
+    # Census 2021 risk groups: one national bulk zip per topic summary (ingest.census_topics)
+    *(_census_topic(topic) for topic in census_topics.TOPICS.values()),
 )
 
 #: Release fetched for each group unless ``releases`` says otherwise.
@@ -847,6 +882,7 @@ DEFAULT_RELEASES: dict[str, str] = {
     "simd": "2020v2",
     "data_zone_lookup": "2024-12-16",
     "census_age": "TS007",
+    **{topic.role: topic.table for topic in census_topics.TOPICS.values()},
 }
 
 #: The list of local authority codes and names used to resolve a name typed by the user.
@@ -965,7 +1001,9 @@ def download_sources(
         Role (``"wards"``, ``"output_areas"``, ``"lsoas"``, ``"lsoa_ward_lookup"``,
         ``"ward_constituency_lookup"``, ``"oa_lsoa_lookup"``, ``"ofcom_fixed_oa"``,
         ``"ofcom_fixed_la"``, ``"ofcom_mobile_la"``, ``"ofcom_mobile_constituency"``,
-        ``"iod"``, ``"census_age"``, and with IoD 2019
+        ``"iod"``, ``"census_age"``, each Census 2021 topic summary's output-area and LSOA
+        CSVs (``"census_disability"`` and ``"census_disability_lsoa"``, ... of
+        :data:`ingest.census_topics.ROLES`), and with IoD 2019
         ``"lsoas_2011"``, ``"lsoa11_lsoa21_lookup"``) -> saved file. Role names are
         informative: the build recognises every file by its content (:mod:`ingest.discover`),
         where both LSOA boundary vintages are ``"lsoas"``.

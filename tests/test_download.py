@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from http_server import LOCALHOST, Fail, FixtureServer, Route, Seen
 
+from ingest import census_topics, settings
 from ingest import download as dl
-from ingest import settings
 from ingest._errors import IngestError
 from ingest._http import DownloadError, sha256_file
 from ingest.constituencies import read_ward_constituencies
@@ -365,6 +365,14 @@ def nomis(query: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
+def census_zip(topic: census_topics.Topic) -> dict[str, bytes]:
+    """A Nomis bulk zip's members: one CSV per level, each naming its level in its one row."""
+    levels = ("oa", "lsoa", "msoa", "ltla", "utla", "rgn", "ctry")
+    return {
+        f"census2021-{topic.table.lower()}-{level}.csv": f"{level}\n".encode() for level in levels
+    }
+
+
 def path_of(source_group: str, release: str | None = None) -> str:
     source = next(
         s
@@ -385,6 +393,8 @@ def publishers(server: ApiServer) -> dict:
     server.route("/ofcom" + path_of("ofcom_mobile"), make_zip(MOBILE_ZIP))
     server.route("/gov" + path_of("iod"), IOD_BYTES)
     server.api("/nomis" + path_of("census_age"), nomis, content_type="text/csv")
+    for topic in census_topics.TOPICS.values():
+        server.route("/nomis" + path_of(topic.role), make_zip(census_zip(topic)))
     bases = {
         "ons_arcgis": server.url("/arcgis"),
         "ofcom": server.url("/ofcom"),
@@ -432,6 +442,8 @@ def test_download_fetches_every_source_filtered_to_the_authority(
         "ofcom_mobile_constituency",
         "iod",
         "census_age",
+        *census_topics.ROLES,
+        *(f"{role}_lsoa" for role in census_topics.ROLES),
     }
     assert all(path.parent == dest for path in files.values())
 
@@ -488,6 +500,12 @@ def test_download_fetches_every_source_filtered_to_the_authority(
     assert not list(dest.rglob("*devcon*"))
     assert not list(dest.rglob("*_res_*")) and not list(dest.rglob("*_pc_*"))
     assert files["iod"].read_bytes() == IOD_BYTES
+    for topic in census_topics.TOPICS.values():  # one national zip each: OA and LSOA CSVs only
+        assert files[topic.role].name == topic.oa_member
+        assert files[topic.role].read_bytes() == b"oa\n"
+        assert files[f"{topic.role}_lsoa"].read_bytes() == b"lsoa\n"
+        assert (dest / dl.ARCHIVE_DIR / f"census2021-{topic.table.lower()}.zip").is_file()
+    assert not list(dest.glob("census2021-*-msoa.csv"))
     assert not [p for p in dest.rglob("*") if p.name.endswith((".tmp", ".part"))]
 
 
@@ -892,8 +910,16 @@ def test_iod_2025_needs_no_2011_lsoas_and_file_7_is_opt_in() -> None:
     ("nation", "has", "lacks"),
     [
         ("E", {"iod", "census_age", "lsoa_ward_lookup"}, {"wimd", "simd", "data_zone_lookup"}),
-        ("W", {"wimd", "census_age", "lsoa_ward_lookup", "lsoas_2011"}, {"iod", "simd"}),
-        ("S", {"simd", "data_zone_lookup", "wards"}, {"iod", "census_age", "lsoa_ward_lookup"}),
+        (
+            "W",
+            {"wimd", "census_age", "census_english", "lsoa_ward_lookup", "lsoas_2011"},
+            {"iod", "simd"},
+        ),
+        (
+            "S",
+            {"simd", "data_zone_lookup", "wards"},
+            {"iod", "census_age", "census_disability", "lsoa_ward_lookup"},
+        ),
     ],
 )
 def test_each_nation_gets_its_own_sources(nation: str, has: set, lacks: set) -> None:
