@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 
@@ -193,3 +194,137 @@ def area_lineage(
         index=pd.Index(list(same[code]) + list(changed[code]), name=code),
     )
     return lineage
+
+
+def point_shares(points: pd.DataFrame, *, key: str) -> pd.DataFrame:
+    """Share of each small area's points (postcodes) that lie in each ward.
+
+    Used to apportion small-area counts to wards drawn after the best-fit lookup was made:
+    an LSOA with 30 of its 40 postcodes in ward A and 10 in ward B gives A 0.75 and B 0.25.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        One row per point (e.g. a live postcode): ``key`` (its small area) and ``ward_code``.
+    key : str
+        Small-area code column of ``points`` (e.g. ``"lsoa_code"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and ward: ``key``, ``ward_code``, ``points`` (how many) and ``share``
+        (0 to 1; the shares of an area sum to 1), sorted by area and ward.
+
+    Examples
+    --------
+    >>> pc = pd.DataFrame({"lsoa_code": ["L1", "L1", "L1", "L2"], "ward_code": list("AABB")})
+    >>> point_shares(pc, key="lsoa_code")
+      lsoa_code ward_code  points     share
+    0        L1         A       2  0.666667
+    1        L1         B       1  0.333333
+    2        L2         B       1  1.000000
+    """
+    placed = points.dropna(subset=[key, "ward_code"])
+    counts = placed.groupby([key, "ward_code"]).size().rename("points").reset_index()
+    counts["share"] = counts["points"] / counts.groupby(key)["points"].transform("sum")
+    return counts
+
+
+def split_to_wards(
+    table: pd.DataFrame, shares: pd.DataFrame, *, key: str, counts: Sequence[str]
+) -> pd.DataFrame:
+    """Split each small area over the wards it falls in, conserving every count exactly.
+
+    Each count is shared out by ``shares`` in whole numbers by the largest-remainder method:
+    an area's pieces add up to the area's count, so no resident or household is lost or
+    counted twice. Other columns (ranks, scores) are copied to every piece.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per small area: ``key`` and the whole-number ``counts`` (people, households).
+    shares : pandas.DataFrame
+        ``key``, ``ward_code`` and ``share`` (each area's shares sum to 1), from
+        :func:`point_shares`, or a best-fit lookup with share 1.
+    key : str
+        Small-area code column of both frames.
+    counts : sequence of str
+        Count columns to split.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per piece (area and ward): the columns of ``table``, ``ward_code`` and
+        ``share``, counts replaced by the piece's whole-number part.
+
+    Raises
+    ------
+    UnmatchedAreasError
+        When an area of ``table`` has no share in any ward (its counts would be lost).
+
+    Examples
+    --------
+    >>> areas = pd.DataFrame({"lsoa_code": ["L1"], "residents": [10]})
+    >>> shares = pd.DataFrame(
+    ...     {"lsoa_code": ["L1"] * 3, "ward_code": ["A", "B", "C"], "share": [1 / 3] * 3}
+    ... )
+    >>> split_to_wards(areas, shares, key="lsoa_code", counts=["residents"])["residents"].tolist()
+    [4, 3, 3]
+    """
+    known = table[key].isin(shares[key])
+    if not known.all():
+        raise UnmatchedAreasError(f"area(s) in column {key!r}", table.loc[~known, key].tolist())
+    pieces = table.merge(shares[[key, "ward_code", "share"]], on=key, how="left", sort=False)
+    pieces = pieces.sort_values([key, "ward_code"], ignore_index=True)
+    for column in counts:
+        pieces[column] = _largest_remainder(pieces[column], pieces["share"], pieces[key])
+    return pieces
+
+
+def _largest_remainder(totals: pd.Series, share: pd.Series, area: pd.Series) -> pd.Series:
+    """Whole-number parts of each area's total by share; the parts of an area add up exactly."""
+    exact = totals.astype(float) * share
+    floor = np.floor(exact + 1e-9)
+    left = (totals.groupby(area).transform("first") - floor.groupby(area).transform("sum")).round()
+    order = pd.DataFrame({"area": area, "fraction": exact - floor}).sort_values(
+        ["area", "fraction"], ascending=[True, False], kind="stable"
+    )
+    rank = order.groupby("area").cumcount().reindex(totals.index)
+    return (floor + (rank < left)).astype("int64")
+
+
+def overlap_shares(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, key: str) -> pd.DataFrame:
+    """Share of each small area's land area in each ward: the last resort for apportioning.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Small areas with ``key`` and polygons; same projected CRS as ``wards`` (metres).
+    wards : geopandas.GeoDataFrame
+        Wards with ``ward_code`` and polygons.
+    key : str
+        Small-area code column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key``, ``ward_code``, ``share`` (of the area's land inside the wards; each area's
+        shares sum to 1). Areas outside every ward are absent.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> wards = gpd.GeoDataFrame(
+    ...     {"ward_code": ["A", "B"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)]
+    ... )
+    >>> lsoa = gpd.GeoDataFrame({"lsoa_code": ["L1"]}, geometry=[box(0.5, 0, 2, 1)])
+    >>> overlap_shares(lsoa, wards, key="lsoa_code")["share"].round(3).tolist()
+    [0.333, 0.667]
+    """
+    if areas.crs != wards.crs:
+        raise ValueError(f"CRS differ: areas {areas.crs}, wards {wards.crs}; reproject first")
+    pieces = gpd.overlay(areas[[key, "geometry"]], wards[["ward_code", "geometry"]])
+    pieces = pieces.assign(land=pieces.geometry.area)[[key, "ward_code", "land"]]
+    pieces = pieces[pieces["land"] > 0]
+    pieces["share"] = pieces["land"] / pieces.groupby(key)["land"].transform("sum")
+    return pieces[[key, "ward_code", "share"]].sort_values([key, "ward_code"], ignore_index=True)

@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         "--la", required=True, help="ONS local authority code (E08000009) or name (Trafford)"
     )
     build_cmd.add_argument("--sources", type=Path, required=True, help="folder of source files")
+    build_cmd.add_argument(
+        "--release",
+        action="append",
+        default=[],
+        metavar="GROUP=RELEASE",
+        help="use this release instead of the newest, e.g. iod=2019",
+    )
     fetch_cmd = commands.add_parser(
         "download",
         parents=[common],
@@ -136,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 build.resolve_la_in_folder(args.la, args.sources), args.sources,
                 store_dir=store_dir,
                 verbose=not args.quiet,
+                releases=_releases(args),
             )  # fmt: skip
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -144,14 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _download(args: argparse.Namespace) -> int:
-    """Fetch the sources of ``args.la``; print the build command that reads them."""
+def _releases(args: argparse.Namespace) -> dict[str, str]:
+    """Return the ``--release GROUP=RELEASE`` options as a dict."""
     releases = {}
     for item in args.release:
         group, sep, release = item.partition("=")
         if not sep:
-            raise IngestError(f"download: --release {item!r}: expected GROUP=RELEASE.")
+            raise IngestError(f"{args.command}: --release {item!r}: expected GROUP=RELEASE.")
         releases[group.strip()] = release.strip()
+    return releases
+
+
+def _download(args: argparse.Namespace) -> int:
+    """Fetch the sources of ``args.la``; print the build command that reads them."""
+    releases = _releases(args)
     query = args.la.strip()
     if download.is_la_code(query):
         la_code = query.upper()

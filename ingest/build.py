@@ -19,7 +19,7 @@ Geography levels, never mixed silently:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -96,6 +96,16 @@ class _Build:
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     comparisons: list[dict[str, Any]] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)
+    releases: dict[str, str] = field(default_factory=dict)
+    _read: dict[tuple[str, Path], Any] = field(default_factory=dict)
+
+    def read(self, reader: Callable[[Path], Any], path: Path) -> Any:
+        """Read ``path`` with ``reader`` once per build (several steps read the same files)."""
+        key = (reader.__qualname__, path)
+        if key not in self._read:
+            self._read[key] = reader(path)
+        return self._read[key]
 
     def used(self, role: str, path: Path, frame: pd.DataFrame, rows: int) -> None:
         publisher, attribution = PUBLISHERS[role]
@@ -227,12 +237,10 @@ def _people_scotland(
         "deprived 10% and 20% are Scotland's data zones by SIMD rank. SIMD has no ages, so "
         "residents 65+ and 75+ are not in this build."
     )
+    shares = _best_fit(lookup, "data_zone_code", lookup_path, "data zone")
+    b.methods["residents and deprivation"] = shares.attrs["method"]
     return _people_by_ward(
-        here.rename(columns=common),
-        zone_ward,
-        key="data_zone_code",
-        counts=["residents"],
-        lookup_path=lookup_path,
+        here.rename(columns=common), shares, key="data_zone_code", counts=["residents"]
     ).rename(columns={"n_areas": "data_zones"})
 
 
@@ -257,6 +265,115 @@ def _resolution_rank(path: Path) -> int:
     )
 
 
+def _best_fit(lookup: pd.DataFrame, key: str, path: Path, what: str) -> pd.DataFrame:
+    """Turn a best-fit lookup into shares: each small area wholly in one ward."""
+    shares = lookup[[key, "ward_code"]].assign(share=1.0)
+    shares.attrs = {
+        "method": f"each {what} wholly in its best-fit ward ({path.name})",
+        "source": path,
+    }
+    return shares
+
+
+def _ward_plan(
+    inventory: Inventory, lookup: pd.DataFrame, lookup_path: Path, b: _Build
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Choose today's wards and how LSOAs are shared among them.
+
+    The wards are the newest boundaries among the sources that hold every ward the postcode
+    directory names for this authority. When they are newer than the LSOA to ward best-fit
+    lookup (Trafford was re-warded in May 2023; the lookup is of 2022 wards), each LSOA is
+    shared among the new wards by its live postcodes (:func:`geo.joins.point_shares`), or by
+    area where an LSOA has no postcode. Otherwise the lookup's wards are used, each LSOA wholly
+    in its best-fit ward.
+
+    Returns
+    -------
+    tuple
+        The ward boundaries and the LSOA shares (``lsoa_code``, ``ward_code``, ``share``);
+        ``shares.attrs["method"]`` says how they were made, ``attrs["source"]`` the file.
+    """
+    vintage = lookup.attrs["vintages"]["ward"]
+    directory = _directory(inventory, b)
+    if directory is not None:
+        codes = set(directory["ward_code"].dropna())
+        held = sorted(
+            {
+                wards.attrs["ward_vintage"]
+                for wards in (b.read(ons_geography.read_wards, p) for p in inventory.get("wards"))
+                if codes <= set(wards["ward_code"])
+            }
+        )
+        newer = [v for v in held if int(v) > int(vintage)]
+        if newer:
+            wards = _wards(inventory, codes, newer[-1], b)
+            shares = _postcode_shares(inventory, directory, lookup, wards, b)
+            b.note(
+                f"wards: built on the {newer[-1]} boundaries (today's wards), newer than the "
+                f"LSOA to ward lookup {lookup_path.name} (wards {vintage}); "
+                f"{shares.attrs['method']}"
+            )
+            return wards, shares
+        if not held:
+            b.note(
+                f"wards: the postcode directory names {len(codes)} wards of {b.la_code} that no "
+                f"boundary file holds; built on the lookup's {vintage} wards. Add the boundaries "
+                "of the directory's wards to build on today's wards."
+            )
+    wards = _wards(inventory, set(lookup["ward_code"]), vintage, b)
+    return wards, _best_fit(lookup, "lsoa_code", lookup_path, "LSOA")
+
+
+def _directory(inventory: Inventory, b: _Build) -> pd.DataFrame | None:
+    """Return the authority's rows of the first postcode directory that has any, or None."""
+    for path in inventory.get("postcodes"):
+        directory = b.read(ons_geography.read_postcodes, path)
+        here = directory[directory["la_code"] == b.la_code]
+        if not here.empty:
+            return here.assign(source_file=path.name)
+    return None
+
+
+def _postcode_shares(
+    inventory: Inventory,
+    directory: pd.DataFrame,
+    lookup: pd.DataFrame,
+    wards: gpd.GeoDataFrame,
+    b: _Build,
+) -> pd.DataFrame:
+    """Share of each LSOA of the authority in each ward, by live postcodes; by area if none."""
+    lsoas = set(lookup["lsoa_code"])
+    shares = joins.point_shares(directory[directory["lsoa_code"].isin(lsoas)], key="lsoa_code")
+    without = sorted(lsoas - set(shares["lsoa_code"]))
+    source = directory["source_file"].iloc[0]
+    method = (
+        f"each LSOA shared among the wards by its live postcodes in {source} "
+        f"({int(shares['points'].sum()):,} postcodes; "
+        f"{int((shares.groupby('lsoa_code').size() > 1).sum())} of {len(lsoas)} LSOAs span "
+        "more than one ward); counts split in whole numbers (largest remainder), so every "
+        "LSOA's residents add up exactly"
+    )
+    if without:
+        boundaries = [
+            areas
+            for areas in (ons_geography.read_areas(p, level="lsoa") for p in inventory.get("lsoas"))
+            if areas.attrs.get("vintage") == "2021"
+        ]
+        if not boundaries:
+            raise IngestError(
+                f"build: {len(without)} LSOA(s) of {b.la_code} have no live postcode in "
+                f"{source} ({without[:5]}), so they cannot be shared among the "
+                f"{wards.attrs['ward_vintage']} wards; add LSOA 2021 boundaries to the sources "
+                "to share them by area."
+            )
+        areas = boundaries[0][boundaries[0]["lsoa_code"].isin(without)]
+        by_area = joins.overlap_shares(areas, wards, key="lsoa_code")
+        shares = pd.concat([shares, by_area], ignore_index=True)
+        method += f"; {len(without)} LSOA(s) with no postcode shared by area ({without[:5]})"
+    shares.attrs = {"method": method, "source": Path(source)}
+    return shares
+
+
 def _wards(
     inventory: Inventory, codes: set[str], vintage: str | None, b: _Build
 ) -> gpd.GeoDataFrame:
@@ -269,7 +386,7 @@ def _wards(
     for path in sorted(
         inventory.get("wards"), key=lambda p: (_resolution_rank(p), p.stat().st_size)
     ):
-        wards = ons_geography.read_wards(path)
+        wards = b.read(ons_geography.read_wards, path)
         if vintage is not None and wards.attrs.get("ward_vintage") != vintage:
             rejected.append(f"{path.name}: wards {wards.attrs.get('ward_vintage')}")
             continue
@@ -381,20 +498,21 @@ def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
 
 
 def _people(
-    inventory: Inventory, lookup: pd.DataFrame, lookup_path: Path, b: _Build
+    inventory: Inventory, lookup: pd.DataFrame, shares: pd.DataFrame, b: _Build
 ) -> pd.DataFrame:
-    """Residents, age and deprivation by ward, from LSOA 2021 tables and the best-fit lookup."""
-    lsoa_ward = lookup.set_index("lsoa_code")["ward_code"]
+    """Residents, age and deprivation by ward, from LSOA 2021 tables shared among the wards."""
+    lsoas = pd.Index(lookup["lsoa_code"])
     census_path = _one(inventory, "census_age", "Census 2021 age (RM121)")
     people = census.read_census_age(census_path)
     here = _rows_of(
         people,
         "lsoa_code",
-        lsoa_ward.index,
+        lsoas,
         census_path,
         b,
         "LSOA(s)",
-        "; the lookup and the census must both use 2021 LSOAs",
+        f" named by {lookup.attrs['source_file']}; the lookup and the census must both use "
+        "2021 LSOAs",
     )
     b.used("census_age", census_path, people, len(here))
     nation = people[people["lsoa_code"].str.startswith(b.la_code[0])]
@@ -405,15 +523,15 @@ def _people(
         f"{census_path.name} ({people.attrs['release']})",
     )
 
-    deprivation, iod_path = _deprivation(inventory, b)
+    deprivation, iod_path, other = _deprivation(inventory, b)
     vintage = deprivation.attrs["lsoa_vintage"]
     lineage = pd.Series(here["lsoa_code"].to_numpy(), index=here["lsoa_code"].to_numpy())
     if vintage != census.LSOA_VINTAGE:
         lineage = _lineage(inventory, here["lsoa_code"], set(deprivation["lsoa_code"]), b)
-    ranks = deprivation.set_index("lsoa_code")[
-        ["imd_rank", "imd_decile", "income_rank", "health_rank"]
-    ]
-    merged = here.assign(parent=here["lsoa_code"].map(lineage)).join(ranks, on="parent")
+    values = [c for c in _DEPRIVATION_VALUES if c in deprivation]
+    merged = here.assign(parent=here["lsoa_code"].map(lineage)).join(
+        deprivation.set_index("lsoa_code")[values], on="parent"
+    )
     no_rank = merged.loc[merged["imd_rank"].isna(), "lsoa_code"].tolist()
     if no_rank:
         raise IngestError(
@@ -422,13 +540,70 @@ def _people(
         )
     role = "iod" if b.la_code.startswith("E") else "wimd"
     b.used(role, iod_path, deprivation, merged["parent"].nunique())
+    b.methods["residents, ages and deprivation"] = shares.attrs["method"]
+    merged, moves = _decile_moves(merged, deprivation, other, b)
     return _people_by_ward(
         merged,
-        lsoa_ward,
+        shares,
         key="lsoa_code",
-        counts=["residents", "residents_65_plus", "residents_75_plus"],
-        lookup_path=lookup_path,
+        counts=["residents", "residents_65_plus", "residents_75_plus", *moves],
     ).rename(columns={"n_areas": "lsoas"})
+
+
+#: Residents of LSOAs unchanged since 2011 whose IMD decile moved between IoD 2019 and 2025.
+DECILE_MOVES = (
+    "residents_decile_compared",
+    "residents_decile_more_deprived",
+    "residents_decile_less_deprived",
+)
+
+
+def _decile_moves(
+    merged: pd.DataFrame, deprivation: pd.DataFrame, other: pd.DataFrame | None, b: _Build
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Residents of LSOAs whose IMD decile moved between IoD 2019 and IoD 2025.
+
+    Only LSOAs whose code is in both editions are compared: ONS kept a code only where the
+    LSOA was unchanged between 2011 and 2021. A decile is the LSOA's place among England's
+    LSOAs; the indicators changed between editions, so a move is a change of relative place,
+    not a measured change in deprivation. Returns the table with the three counts of
+    :data:`DECILE_MOVES` (when both editions are among the sources) and their names.
+    """
+    if other is None:
+        return merged, ()
+    editions = {
+        deprivation.attrs["release"].split()[0]: deprivation,
+        other.attrs["release"].split()[0]: other,
+    }
+    if set(editions) != {"IoD2019", "IoD2025"}:
+        return merged, ()
+    before = merged["lsoa_code"].map(editions["IoD2019"].set_index("lsoa_code")["imd_decile"])
+    after = merged["lsoa_code"].map(editions["IoD2025"].set_index("lsoa_code")["imd_decile"])
+    compared = before.notna() & after.notna()
+    residents = merged["residents"]
+    merged = merged.assign(
+        residents_decile_compared=residents.where(compared, 0),
+        residents_decile_more_deprived=residents.where(compared & (after < before), 0),
+        residents_decile_less_deprived=residents.where(compared & (after > before), 0),
+    )
+    b.note(
+        f"IMD decile moves, IoD 2019 to IoD 2025: {int(compared.sum())} of {len(merged)} LSOAs "
+        "unchanged since 2011 compared; "
+        f"{int((compared & (after < before)).sum())} moved to a more deprived decile, "
+        f"{int((compared & (after > before)).sum())} to a less deprived one. The indicators "
+        "changed between editions: a move is a change of place among England's LSOAs, not a "
+        "measured change in deprivation."
+    )
+    return merged, DECILE_MOVES
+
+
+def _average_name(column: str) -> str:
+    """Name of a ward's population-weighted average of an LSOA rank or score column."""
+    return column.replace("_rank", "_average_rank").replace("_score", "_average_score")
+
+
+#: LSOA deprivation values averaged to wards by residents, when the index publishes them.
+_DEPRIVATION_VALUES = ("imd_rank", "imd_decile", "income_rank", "health_rank", "imd_score")
 
 
 def _with_deprived_residents(areas: pd.DataFrame) -> pd.DataFrame:
@@ -440,54 +615,45 @@ def _with_deprived_residents(areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def _people_by_ward(
-    areas: pd.DataFrame, area_ward: pd.Series, *, key: str, counts: list[str], lookup_path: Path
+    areas: pd.DataFrame, shares: pd.DataFrame, *, key: str, counts: list[str]
 ) -> pd.DataFrame:
-    """Sum small-area residents to wards and average the deprivation ranks by population.
+    """Share small-area residents among wards and average the deprivation by population.
 
     ``areas`` holds one row per small area (LSOA or data zone) with ``counts``, the nation's
     ``imd_decile`` (1 = most deprived 10% of the nation's small areas) and ``imd_rank``,
-    ``income_rank``, ``health_rank``; ``area_ward`` maps ``key`` to ward codes.
+    ``income_rank``, ``health_rank`` (and ``imd_score`` where published); ``shares`` gives
+    each area's share of each ward (:func:`_ward_plan`). Counts are split in whole numbers,
+    so the wards' residents add up to the areas' exactly; averages weigh each piece of an area
+    by its residents.
     """
-    areas = _with_deprived_residents(areas)
-    with _about(lookup_path):
-        summed = joins.sum_to_wards(
-            areas,
-            area_ward,
-            key=key,
-            columns=[
-                *counts,
-                "residents_most_deprived_decile",
-                "residents_most_deprived_quintile",
-            ],
+    with _about(shares.attrs["source"]):
+        pieces = _with_deprived_residents(
+            joins.split_to_wards(areas, shares, key=key, counts=counts)
         )
-        ranks = joins.population_weighted_to_wards(
-            areas,
-            area_ward,
-            key=key,
-            weight="residents",
-            values=["imd_rank", "income_rank", "health_rank"],
-        ).rename(columns=lambda c: c.replace("_rank", "_average_rank"))
-    return pd.concat([summed, indicators.population_indicators(summed), ranks], axis=1)
+    piece_ward = pieces["ward_code"].rename_axis("piece")
+    pieces = pieces.rename_axis("piece").reset_index()
+    summed = joins.sum_to_wards(
+        pieces,
+        piece_ward,
+        key="piece",
+        columns=[*counts, "residents_most_deprived_decile", "residents_most_deprived_quintile"],
+    )
+    values = [c for c in ("imd_rank", "income_rank", "health_rank", "imd_score") if c in pieces]
+    averages = joins.population_weighted_to_wards(
+        pieces, piece_ward, key="piece", weight="residents", values=values
+    ).rename(columns=_average_name)
+    return pd.concat([summed, indicators.population_indicators(summed), averages], axis=1)
 
 
-def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
+def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path, pd.DataFrame | None]:
     """Return the nation's index of multiple deprivation by LSOA, on common column names.
 
     ``imd_rank``/``imd_decile`` are the nation's own index (IoD for England, WIMD for Wales;
     1 = most deprived in that nation); ``income_rank``/``health_rank`` its domains. WIMD
     publishes domain scores only: the ranks are derived here (highest score = rank 1).
     """
-    needed = ["imd_rank", "imd_decile", "income_rank", "health_rank"]
     if b.la_code.startswith("E"):
-        for path in inventory.get("iod"):
-            table = iod.read_iod(path)
-            if set(needed) <= set(table.columns):
-                return table, path
-        found = [p.name for p in inventory.get("iod")] or "no IoD files"
-        raise IngestError(
-            "build: no English IoD file with IMD, income and health ranks (File 2 or File 7) "
-            f"among {found}."
-        )
+        return _newest_iod(inventory, b)
     path = _one(inventory, "wimd", "Welsh Index of Multiple Deprivation")
     table = wimd.read_wimd(path)
     ranks = {
@@ -497,7 +663,47 @@ def _deprivation(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path]:
     out = table.assign(imd_rank=table["wimd_rank"], imd_decile=table["wimd_decile"], **ranks)
     out.attrs = {**table.attrs, "notes": table.attrs["notes"] + " Income and health ranks "
                  "derived from the domain scores (highest score = rank 1)."}  # fmt: skip
-    return out, path
+    return out, path, None
+
+
+def _newest_iod(inventory: Inventory, b: _Build) -> tuple[pd.DataFrame, Path, pd.DataFrame | None]:
+    """Return the newest English IoD edition with IMD, income and health ranks (File 2 or 7).
+
+    IoD 2025 wins over IoD 2019 unless the build was asked for an edition
+    (``--release iod=2019``); within an edition File 7, which adds the scores, wins over File 2.
+    The choice and what was passed over are noted, and the IMD deciles of LSOAs unchanged
+    since 2011 are kept from the other edition for the decile moves (:func:`_decile_moves`).
+    """
+    needed = {"imd_rank", "imd_decile", "income_rank", "health_rank"}
+    found = [(path, iod.read_iod(path)) for path in inventory.get("iod")]
+    usable = [(path, table) for path, table in found if needed <= set(table.columns)]
+    if not usable:
+        names = [p.name for p, _ in found] or "no IoD files"
+        raise IngestError(
+            "build: no English IoD file with IMD, income and health ranks (File 2 or File 7) "
+            f"among {names}."
+        )
+    edition = lambda item: item[1].attrs["release"].split()[0]  # noqa: E731  "IoD2025"
+    asked = b.releases.get("iod")
+    if asked is not None:
+        chosen = [item for item in usable if edition(item) == f"IoD{asked}"]
+        if not chosen:
+            names = [f"{p.name} ({t.attrs['release']})" for p, t in usable]
+            raise IngestError(
+                f"build: --release iod={asked} was asked for, but the IoD files with ranks are "
+                f"{names}."
+            )
+    else:
+        chosen = usable
+    path, table = max(chosen, key=lambda item: (edition(item), "imd_score" in item[1]))
+    passed = [f"{p.name} ({t.attrs['release']})" for p, t in usable if p != path]
+    why = f"asked for with --release iod={asked}" if asked else "the newest"
+    b.note(
+        f"deprivation: chose {path.name} ({table.attrs['release']}), {why}"
+        + (f"; passed over {passed}" if passed else "")
+    )
+    others = [t for p, t in usable if edition((p, t)) != edition((path, table))]
+    return table, path, max(others, key=lambda t: t.attrs["release"], default=None)
 
 
 def _lineage(inventory: Inventory, codes: pd.Series, old_codes: set[str], b: _Build) -> pd.Series:
@@ -535,7 +741,7 @@ def _postcodes(inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build) -> pd.D
     the centroid is placed in the ward polygons (:func:`geo.postcodes.postcodes_to_wards`).
     """
     for path in inventory.get("postcodes"):
-        directory = ons_geography.read_postcodes(path)
+        directory = b.read(ons_geography.read_postcodes, path)
         here = directory[directory["la_code"] == b.la_code].reset_index(drop=True)
         if here.empty:
             b.note(f"{path.name} has no postcode of {b.la_code}; skipped")
@@ -1006,6 +1212,7 @@ def build_place(
     synthetic: bool = False,
     verbose: bool = True,
     api_cache: Path | None = None,
+    releases: dict[str, str] | None = None,
 ) -> Path:
     """Build and write the ward store of one local authority from the files in ``folder``.
 
@@ -1026,6 +1233,8 @@ def build_place(
         permitted bulk fetch left some there. Default: ``ofcom_api`` among the sources if it
         holds this place, else ``<cache>/ofcom_api`` (where ``python -m ingest ofcom-api``
         writes).
+    releases : dict of str to str, optional
+        Source group -> release to use instead of the newest, e.g. ``{"iod": "2019"}``.
 
     Returns
     -------
@@ -1038,7 +1247,13 @@ def build_place(
             "2017, by super output area) and the super output area to ward lookup are not read "
             "yet."
         )
-    b = _Build(la_code, Console(quiet=not verbose, stderr=True))
+    b = _Build(la_code, Console(quiet=not verbose, stderr=True), releases=dict(releases or {}))
+    unknown = set(b.releases) - {"iod"}
+    if unknown:
+        raise IngestError(
+            f"build: --release {sorted(unknown)}: only the deprivation index can be chosen "
+            "(iod=2019 or iod=2025); other sources always use their newest release."
+        )
     inventory = discover(folder)
     if la_code.startswith("S"):
         lookup, lookup_path = _data_zone_lookup(inventory, b)
@@ -1046,8 +1261,8 @@ def build_place(
         people = _people_scotland(inventory, lookup, lookup_path, b)
     else:
         lookup, lookup_path = _lookup(inventory, b)
-        wards = _wards(inventory, set(lookup["ward_code"]), lookup.attrs["vintages"]["ward"], b)
-        people = _people(inventory, lookup, lookup_path, b)
+        wards, shares = _ward_plan(inventory, lookup, lookup_path, b)
+        people = _people(inventory, lookup, shares, b)
     vintage = wards.attrs["ward_vintage"]
     b.console.log(f"{len(wards)} wards of {la_code} ({vintage} boundaries)")
 
@@ -1094,6 +1309,10 @@ def build_place(
         "la_name": la_name,
         "synthetic": synthetic,
         "ward_vintage": vintage,
+        "deprivation_release": next(
+            (src["release"] for src in b.sources if src["role"] in {"iod", "wimd", "simd"}), None
+        ),
+        "methods": b.methods,
         "fixed_broadband_level": (
             "ward"
             if fixed is not None

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
 
+from geo import joins
 from geo.joins import (
     UnmatchedAreasError,
     area_lineage,
@@ -147,3 +148,52 @@ def test_premises_are_conserved_through_geometry(nx, ny, ward_of_cell, premises)
     out = sum_to_wards(oas, mapping, key="oa_code", columns=["premises"])
     assert out["premises"].sum() == oas["premises"].sum()
     assert (mapping == groups.set_axis(oas["oa_code"])).all()
+
+
+def test_split_to_wards_shares_whole_numbers_by_largest_remainder():
+    areas = pd.DataFrame({"lsoa_code": ["L1", "L2"], "residents": [10, 7], "imd_rank": [5, 9]})
+    shares = pd.DataFrame(
+        {
+            "lsoa_code": ["L1", "L1", "L1", "L2"],
+            "ward_code": ["A", "B", "C", "C"],
+            "share": [0.45, 0.35, 0.2, 1.0],
+        }
+    )
+    pieces = joins.split_to_wards(areas, shares, key="lsoa_code", counts=["residents"])
+    # 4.5, 3.5, 2.0: floors 4, 3, 2 leave 1, which goes to the largest remainder (A, then B)
+    assert pieces[["lsoa_code", "ward_code", "residents", "imd_rank"]].values.tolist() == [
+        ["L1", "A", 5, 5],
+        ["L1", "B", 3, 5],
+        ["L1", "C", 2, 5],
+        ["L2", "C", 7, 9],
+    ]
+
+
+def test_split_to_wards_refuses_an_area_with_no_share():
+    areas = pd.DataFrame({"lsoa_code": ["L1", "L9"], "residents": [1, 2]})
+    shares = pd.DataFrame({"lsoa_code": ["L1"], "ward_code": ["A"], "share": [1.0]})
+    with pytest.raises(joins.UnmatchedAreasError, match=r"1 area.*L9"):
+        joins.split_to_wards(areas, shares, key="lsoa_code", counts=["residents"])
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5000), st.lists(st.integers(1, 60), min_size=1, max_size=5)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_split_to_wards_conserves_every_area_exactly(areas_and_postcodes):
+    rows, share_rows = [], []
+    for i, (residents, postcodes) in enumerate(areas_and_postcodes):
+        rows.append({"lsoa_code": f"L{i}", "residents": residents})
+        share_rows += [
+            {"lsoa_code": f"L{i}", "ward_code": f"W{j}", "share": n / sum(postcodes)}
+            for j, n in enumerate(postcodes)
+        ]
+    areas, shares = pd.DataFrame(rows), pd.DataFrame(share_rows)
+    pieces = joins.split_to_wards(areas, shares, key="lsoa_code", counts=["residents"])
+    by_area = pieces.groupby("lsoa_code")["residents"].sum()
+    assert by_area.to_dict() == areas.set_index("lsoa_code")["residents"].to_dict()
+    exact = pieces["residents"] - pieces["lsoa_code"].map(by_area) * pieces["share"]
+    assert (exact.abs() < 1).all()  # each piece within one of its exact share
