@@ -10,9 +10,13 @@ wanting:
 - local-authority context (``la_`` columns, the same value on every ward) is never an input;
 - the reference frame (the wards whose minimum and maximum define 0 and 10) is an explicit
   argument, not a hidden setting;
-- :func:`rank_sensitivity` shows how far each ward's rank moves when one weight changes.
+- :func:`rank_sensitivity` shows how far each ward's rank moves when one weight changes;
+- wards of two nations are never compared on their nations' own deprivation indices, which are
+  built differently: those indicators are left out, with a note.
 
-Everything dropped or estimated is written into the result's ``attrs["notes"]``. No I/O.
+:data:`DEFAULT_SPEC` holds this tool's weights and :data:`DERI_SPEC` DERI's published ones, both
+in :data:`PRESETS`. Everything dropped or estimated is written into the result's
+``attrs["notes"]``. No I/O.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-from geo.indicators import INDICATORS, Indicator
+from geo.indicators import INDICATORS, NATIONS, Indicator
 from geo.thresholds import FIXED_NOT_SPOT_PCT, MOBILE_NOT_SPOT_PCT
 
 #: The three components, in the order they are shown.
@@ -61,6 +65,18 @@ _MOBILE_SHARE = "la_pct_premises_no_4g_indoor"
 #: not-spot postcode lists): the index scores the first the wards have, so mobile coverage
 #: is weighed once.
 MOBILE_PREFERENCE = (_MOBILE_API_SHARE, _MOBILE_WARD_SHARE)
+#: The nation's index of multiple deprivation as a score, then as a rank: one index, so the
+#: index scores the first the wards have and weighs it once. The score comes first: it keeps
+#: how far apart neighbourhoods are (the most deprived have much higher scores, where ranks
+#: space every neighbourhood evenly), and it is what DERI scores.
+IMD_PREFERENCE = ("imd_average_score", "imd_average_rank")
+#: Measures of one thing, best first, each with what makes the better one better: of those
+#: weighted above 0, the index scores the first the wards and the frame have.
+PREFERENCES: dict[tuple[str, ...], str] = {
+    MOBILE_PREFERENCE: "measures mobile coverage better (premises-level)",
+    IMD_PREFERENCE: "is the same deprivation index as a score, which keeps how far apart "
+    "neighbourhoods are",
+}
 #: Level of the mobile not-spot flag when it comes from Ofcom's API, premises by premises.
 API_LEVEL = "ward (premises, Ofcom API)"
 #: Level said for each mobile measure of :func:`not_spots`.
@@ -135,6 +151,9 @@ class IndexSpec:
     ----------
     infrastructure, demography, deprivation : ComponentSpec
         The three components. An indicator may belong to one component only.
+    notes : tuple of str, default ()
+        What the weights stand for and what they leave out (e.g. a published index's
+        indicators with no figure here), copied to the head of every result's notes.
 
     Examples
     --------
@@ -146,6 +165,7 @@ class IndexSpec:
     infrastructure: ComponentSpec
     demography: ComponentSpec
     deprivation: ComponentSpec
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}
@@ -192,9 +212,25 @@ class IndexSpec:
         return replace(self, **{component: changed})
 
 
-#: Every weight 5 (the middle of 0 to 10): no indicator or component is favoured until the
-#: council decides otherwise. Residents aged 75+ are also counted in 65+, so the oldest weigh
-#: more in the demography component.
+#: This tool's weights. A measure of a separate risk factor weighs 5, the middle of 0 to 10, so
+#: none is favoured until the council decides; a measure that largely re-counts people another
+#: input already counts weighs 3, so they are not counted twice over:
+#:
+#: - infrastructure: every measure 5 (the two mobile measures are one, see
+#:   :data:`MOBILE_PREFERENCE`);
+#: - residents 65+ and 75+: 5 each; the 75+ are also in 65+, so the oldest, the least often
+#:   online, count more;
+#: - disabled, no qualifications, cannot speak English well: 5 each, three barriers (health,
+#:   skills, language) that age does not measure;
+#: - one-person households 66+: 3; its people are already among the 65+, and what it adds is
+#:   living alone, with no one at home to help;
+#: - households deprived in 2+ dimensions: 3; its dimensions re-count education (no
+#:   qualifications) and health and disability (disabled), and overlap the deprivation
+#:   component;
+#: - deprivation: every measure 5; the IMD score replaces the IMD rank when the wards have it
+#:   (:data:`IMD_PREFERENCE`), so the index of multiple deprivation is weighed once.
+#:
+#: Every component weighs 5.
 DEFAULT_SPEC = IndexSpec(
     infrastructure=ComponentSpec(
         {
@@ -206,9 +242,20 @@ DEFAULT_SPEC = IndexSpec(
             "pct_premises_in_mobile_not_spot_postcodes": 5,
         }
     ),
-    demography=ComponentSpec({"pct_residents_65_plus": 5, "pct_residents_75_plus": 5}),
+    demography=ComponentSpec(
+        {
+            "pct_residents_65_plus": 5,
+            "pct_residents_75_plus": 5,
+            "pct_residents_disabled": 5,
+            "pct_residents_no_qualifications": 5,
+            "pct_residents_poor_english": 5,
+            "pct_households_one_person_66_plus": 3,
+            "pct_households_deprived_2_plus": 3,
+        }
+    ),
     deprivation=ComponentSpec(
         {
+            "imd_average_score": 5,
             "imd_average_rank": 5,
             "income_average_rank": 5,
             "health_average_rank": 5,
@@ -216,6 +263,74 @@ DEFAULT_SPEC = IndexSpec(
         }
     ),
 )
+
+#: Where GMCA publishes DERI's method and weights.
+DERI_SOURCE = "https://github.com/GreaterManchesterODA/Digital-Exclusion-Risk-Index"
+
+#: The default weights of GMCA's Digital Exclusion Risk Index (DERI) v1.6, its newest release
+#: (November 2022): v1.2's weights (``Version 1.2/Update notes_v1.2.md`` of
+#: :data:`DERI_SOURCE`) with v1.4's demography (``Version 1.4/Update notes_v1.4.md``), which
+#: v1.5 and v1.6 left unchanged. Each DERI indicator is scored by its equivalent here:
+#:
+#: - broadband, weight 3: homes unable to receive 10 Mbit/s (3) as ``pct_premises_below_uso``
+#:   (which also counts premises under 1 Mbit/s up), homes unable to receive 30 Mbit/s (3) as
+#:   ``pct_premises_without_superfast``; average download speed (3) has no figure here;
+#: - demography, weight 3: 65+ (5), 75+ (5), day-to-day activities limited (2, Census 2011) as
+#:   ``pct_residents_disabled`` (Census 2021, the same question); social grade DE (2) has no
+#:   figure here;
+#: - deprivation, weight 3: no qualifications (4), IMD score (2, mySociety's composite GB IMD)
+#:   as the nation's own ``imd_average_score``, or ``imd_average_rank`` (2) when the wards have
+#:   no score (:data:`IMD_PREFERENCE`); the unemployment rate (2, DWP's alternative claimant
+#:   count) and Guaranteed Pension Credit claimants per 1,000 aged 65+ (2) have no figure here.
+#:
+#: The indicators with no figure here are left out and the others' weights renormalised, as
+#: for any missing indicator; the spec's notes say so on every result.
+DERI_SPEC = IndexSpec(
+    infrastructure=ComponentSpec(
+        {"pct_premises_below_uso": 3, "pct_premises_without_superfast": 3}, weight=3
+    ),
+    demography=ComponentSpec(
+        {"pct_residents_65_plus": 5, "pct_residents_75_plus": 5, "pct_residents_disabled": 2},
+        weight=3,
+    ),
+    deprivation=ComponentSpec(
+        {"pct_residents_no_qualifications": 4, "imd_average_score": 2, "imd_average_rank": 2},
+        weight=3,
+    ),
+    notes=(
+        f"DERI-comparable weights: the defaults of GMCA's Digital Exclusion Risk Index v1.6 "
+        f"({DERI_SOURCE}, update notes of v1.2 and v1.4), scored by ward",
+        "DERI indicators with no open figure here are left out and the other weights "
+        "renormalised: average download speed (3 of broadband's 9), social grade DE (2 of "
+        "demography's 14), the alternative claimant count unemployment rate and Guaranteed "
+        "Pension Credit (2 each of deprivation's 10)",
+        "DERI's IMD score is mySociety's composite GB index; here it is the nation's own "
+        "imd_average_score, or imd_average_rank when the wards have no score",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of weights to start from.
+
+    Attributes
+    ----------
+    label : str
+        Plain words for a chooser.
+    spec : IndexSpec
+        The weights.
+    """
+
+    label: str
+    spec: IndexSpec
+
+
+#: The weightings offered, by key.
+PRESETS: dict[str, Preset] = {
+    "default": Preset("This tool's weights", DEFAULT_SPEC),
+    "deri": Preset("Comparable with GMCA's Digital Exclusion Risk Index (DERI v1.6)", DERI_SPEC),
+}
 
 
 def scale_0_10(
@@ -265,13 +380,8 @@ def _ward_names(wards: pd.DataFrame, mask: pd.Series) -> str:
     return ", ".join(str(n) for n in names)
 
 
-def _why_missing(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
-    """Why indicator ``name`` cannot be scored, or None when it can."""
-    if name in MOBILE_PREFERENCE:
-        better = MOBILE_PREFERENCE[: MOBILE_PREFERENCE.index(name)]
-        known = [b for b in better if b in wards and wards[b].notna().any()]
-        if known:
-            return f"{known[0]} measures mobile coverage better (premises-level) and is used"
+def _unusable(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+    """Why indicator ``name`` has nothing to score, or None when it has."""
     if name not in wards or wards[name].isna().all():
         context = LA_CONTEXT_PREFIX + name
         if context in wards:
@@ -285,13 +395,63 @@ def _why_missing(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | N
     return None
 
 
-def _mixed_nations_note(frame: pd.DataFrame, used: Sequence[str]) -> list[str]:
-    ranks = [n for n in used if INDICATORS[n].unit == "rank"]
-    if not ranks or "la_code" not in frame or frame["la_code"].str[0].nunique() < 2:
-        return []
+def _weighted(spec: IndexSpec) -> list[str]:
+    """List the indicators weighted above 0 in components weighted above 0, in spec order."""
     return [
-        f"the reference frame mixes nations; {', '.join(ranks)} are ranks within each nation's "
-        "own deprivation index and are not comparable across nations"
+        name
+        for part in spec.components.values()
+        if part.weight > 0
+        for name, weight in part.indicators.items()
+        if weight > 0
+    ]
+
+
+def _left_out(names: Sequence[str], wards: pd.DataFrame, frame: pd.DataFrame) -> dict[str, str]:
+    """Why each of ``names`` (the indicators that could be used) is not scored, by name.
+
+    An indicator is not scored when it has no value, or when a better measure of the same
+    thing among ``names`` is scored (:data:`PREFERENCES`).
+    """
+    reasons = {name: _unusable(name, wards, frame) for name in names}
+    for order, why in PREFERENCES.items():
+        scored = [name for name in order if name in reasons and reasons[name] is None]
+        for name in scored[1:]:
+            reasons[name] = f"{scored[0]} {why} and is used"
+    return {name: reason for name, reason in reasons.items() if reason is not None}
+
+
+def _nations(*tables: pd.DataFrame) -> list[str]:
+    """Nations of the wards of ``tables``, by the first letter of ``la_code`` (none without it)."""
+    letters = {
+        letter
+        for table in tables
+        if "la_code" in table
+        for letter in table["la_code"].dropna().astype(str).str[0]
+    }
+    return sorted(NATIONS.get(letter, letter) for letter in letters)
+
+
+def _one_nation_only(names: Sequence[str], nations: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Pick the indicators of ``names`` on one nation's own index, when the wards span nations.
+
+    Returns
+    -------
+    apart : list of str
+        Indicators to leave out (none when the wards are of one nation, or of unknown nation).
+    notes : list of str
+        The note naming them and why.
+    """
+    if len(nations) < 2:
+        return [], []
+    apart = [name for name in names if not INDICATORS[name].comparable_across_nations]
+    if not apart:
+        return [], []
+    return apart, [
+        f"{', '.join(apart)} left out: the wards scored and the reference frame are in "
+        f"{', '.join(nations[:-1])} and {nations[-1]}, whose deprivation indices are built "
+        "differently, so ranks, scores and shares of the most deprived neighbourhoods on one "
+        "nation's index cannot be compared with another's; score one nation's wards against a "
+        "frame of that nation to use them"
     ]
 
 
@@ -308,7 +468,13 @@ def compute_index(
 
     An indicator absent from ``wards`` (or with no value on any ward) is left out, and so is a
     component left with no usable indicator, each with a note in ``attrs["notes"]``. A weight of
-    0 leaves its indicator or component out, as asked, without a note.
+    0 leaves its indicator or component out, as asked, without a note. Of measures of the same
+    thing (:data:`PREFERENCES`) only the best the wards have is scored, with a note. When the
+    wards and the frame together are of more than one nation (by the first letter of
+    ``la_code``), indicators measured on a nation's own deprivation index (ranks, scores,
+    shares of its most deprived neighbourhoods; ``comparable_across_nations`` false in
+    :data:`geo.indicators.INDICATORS`) are left out, with a note naming them: those indices are
+    built differently and cannot be compared. The spec's own ``notes`` come first.
 
     Parameters
     ----------
@@ -341,7 +507,10 @@ def compute_index(
     [0.0, 10.0]
     """
     frame = wards if frame is None else frame
-    notes: list[str] = []
+    weighted = _weighted(spec)
+    apart, notes = _one_nation_only(weighted, _nations(wards, frame))
+    notes = [*spec.notes, *notes]
+    reasons = _left_out([n for n in weighted if n not in apart], wards, frame)
     scores: dict[str, pd.Series] = {}
     components: dict[str, pd.Series] = {}
     component_weights: dict[str, int] = {}
@@ -350,11 +519,10 @@ def compute_index(
             continue
         used: dict[str, int] = {}
         for name, weight in part.indicators.items():
-            if weight == 0:
+            if weight == 0 or name in apart:
                 continue
-            reason = _why_missing(name, wards, frame)
-            if reason is not None:
-                notes.append(f"{name} left out of {component}: {reason}")
+            if name in reasons:
+                notes.append(f"{name} left out of {component}: {reasons[name]}")
                 continue
             lower, upper = float(frame[name].min()), float(frame[name].max())
             if lower == upper:
@@ -389,7 +557,6 @@ def compute_index(
     risk = _weighted_mean(pd.DataFrame(components), component_weights)
     if risk.isna().any():
         notes.append(f"no risk index for {_ward_names(wards, risk.isna())}: no usable value")
-    notes += _mixed_nations_note(frame, list(scores))
     result = pd.concat(
         [
             pd.DataFrame(scores).add_prefix("score_"),

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from geo.index import (
     COMPONENTS,
     DEFAULT_SPEC,
+    DERI_SPEC,
     FIXED_NOT_SPOT_PCT,
     MOBILE_NOT_SPOT_PCT,
+    PRESETS,
     ComponentSpec,
     EmptyIndexError,
     IndexSpec,
@@ -71,12 +73,27 @@ def test_default_spec_uses_the_ward_store_columns_with_catalogue_directions():
         "pct_premises_below_uso", "pct_premises_without_superfast",
         "pct_premises_without_gigabit", "pct_premises_no_gigabit_no_plan",
         "pct_premises_mobile_not_spot", "pct_premises_in_mobile_not_spot_postcodes",
-        "pct_residents_65_plus",
-        "pct_residents_75_plus", "imd_average_rank", "income_average_rank", "health_average_rank",
+        "pct_residents_65_plus", "pct_residents_75_plus", "pct_residents_disabled",
+        "pct_residents_no_qualifications", "pct_residents_poor_english",
+        "pct_households_one_person_66_plus", "pct_households_deprived_2_plus",
+        "imd_average_score", "imd_average_rank", "income_average_rank", "health_average_rank",
         "pct_residents_most_deprived_decile",
     }  # fmt: skip
     ranks = {n for n in names if not INDICATORS[n].higher_is_worse}
     assert ranks == {"imd_average_rank", "income_average_rank", "health_average_rank"}
+
+
+def test_default_weights_count_overlapping_measures_less():
+    # separate risk factors 5; one-person 66+ households (already among the 65+) and households
+    # deprived in 2+ dimensions (re-counting education and disability) 3.
+    assert DEFAULT_SPEC.demography.indicators == {
+        "pct_residents_65_plus": 5, "pct_residents_75_plus": 5, "pct_residents_disabled": 5,
+        "pct_residents_no_qualifications": 5, "pct_residents_poor_english": 5,
+        "pct_households_one_person_66_plus": 3, "pct_households_deprived_2_plus": 3,
+    }  # fmt: skip
+    assert DEFAULT_SPEC.deprivation.indicators["imd_average_score"] == 5
+    assert [c.weight for c in DEFAULT_SPEC.components.values()] == [5, 5, 5]
+    assert DEFAULT_SPEC.notes == ()
 
 
 @pytest.mark.parametrize(
@@ -104,8 +121,12 @@ def test_an_indicator_cannot_count_in_two_components():
 
 def test_with_weight_changes_one_weight_only():
     spec = DEFAULT_SPEC.with_weight("demography", 9, indicator="pct_residents_75_plus")
-    assert spec.demography.indicators == {"pct_residents_65_plus": 5, "pct_residents_75_plus": 9}
+    changed = {n: w for n, w in spec.demography.indicators.items() if n != "pct_residents_75_plus"}
+    unchanged = DEFAULT_SPEC.demography.indicators
+    assert changed == {n: w for n, w in unchanged.items() if n != "pct_residents_75_plus"}
+    assert spec.demography.indicators["pct_residents_75_plus"] == 9
     assert DEFAULT_SPEC.demography.indicators["pct_residents_75_plus"] == 5
+    assert DERI_SPEC.with_weight("demography", 1).notes == DERI_SPEC.notes
     assert DEFAULT_SPEC.with_weight("deprivation", 0).deprivation.weight == 0
     with pytest.raises(ValueError, match="not in the demography component"):
         DEFAULT_SPEC.with_weight("demography", 1, indicator="imd_average_rank")
@@ -235,10 +256,202 @@ def test_la_context_is_named_when_the_ward_figure_is_missing():
     assert "only la_pct_premises_below_uso, the local authority's figure on every ward" in notes
 
 
-def test_ranks_from_different_nations_are_flagged():
-    wards = HAND.assign(la_code=["E08000009", "W06000015", "W06000015"])
-    notes = " ".join(compute_index(wards, HAND_SPEC).attrs["notes"])
-    assert "mixes nations; imd_average_rank are ranks within each nation's" in notes
+# --- nations -------------------------------------------------------------------------------
+
+ENGLAND_AND_WALES = ["E08000009", "W06000015", "W06000015"]
+
+
+def test_wards_of_two_nations_are_not_compared_on_their_own_deprivation_indices():
+    wards = HAND.assign(la_code=ENGLAND_AND_WALES)
+    out = compute_index(wards, HAND_SPEC)
+    # IMD rank is left out, so deprivation drops out and the index is the demography
+    # component alone (see test_the_index_by_hand): A 0, B 6.25, C 8.75.
+    assert "score_imd_average_rank" not in out
+    assert out["risk_index"].tolist() == [0, 6.25, 8.75]
+    assert out["risk_rank"].tolist() == [3, 2, 1]
+    notes = " | ".join(out.attrs["notes"])
+    assert (
+        "imd_average_rank left out: the wards scored and the reference frame are in England "
+        "and Wales, whose deprivation indices are built differently" in notes
+    )
+    assert "deprivation component left out" in notes
+    assert out.attrs["used_indicators"] == ["pct_residents_65_plus", "pct_residents_75_plus"]
+
+
+def test_one_nation_s_wards_against_a_frame_of_two_nations_leave_its_index_out_too():
+    wards = HAND.assign(la_code="E08000009")
+    welsh = pd.DataFrame({"la_code": ["W06000015"], "imd_average_rank": [200.0]}, index=["W"])
+    frame = pd.concat([wards, welsh])
+    out = compute_index(wards, HAND_SPEC, frame=frame)
+    assert "score_imd_average_rank" not in out
+    assert any(n.startswith("imd_average_rank left out: ") for n in out.attrs["notes"])
+
+
+@pytest.mark.parametrize("la_code", ["W06000015", "S12000033", "E08000009"])
+def test_wards_of_one_nation_are_ranked_on_its_index(la_code):
+    out = compute_index(HAND.assign(la_code=la_code), HAND_SPEC)
+    assert out["risk_index"].tolist() == [6, 5.5, 3.5]  # as test_the_index_by_hand
+    assert not any("deprivation indices" in n for n in out.attrs["notes"])
+
+
+def test_every_nation_relative_figure_is_left_out_and_named_once_while_the_census_stays():
+    names = [
+        "imd_average_score", "imd_average_rank", "income_average_rank", "health_average_rank",
+        "pct_residents_most_deprived_decile", "pct_residents_most_deprived_quintile",
+    ]  # fmt: skip
+    wards = pd.DataFrame({name: [1.0, 2.0, 3.0] for name in names}, index=list("ABC")).assign(
+        la_code=["S12000033", "E08000009", "W06000015"],
+        pct_households_deprived_2_plus=[1.0, 5.0, 3.0],
+    )
+    spec = spec_of(
+        demography=({"pct_households_deprived_2_plus": 1}, 1),
+        deprivation=({name: 1 for name in names}, 1),
+    )
+    out = compute_index(wards, spec)
+    # household deprivation (Census 2021, one definition) over 1..5: A 0, B 10, C 5.
+    assert out["risk_index"].tolist() == [0, 10, 5]
+    apart = [n for n in out.attrs["notes"] if "deprivation indices are built differently" in n]
+    assert apart == [
+        f"{', '.join(names)} left out: the wards scored and the reference frame are in England"
+        ", Scotland and Wales, whose deprivation indices are built differently, so ranks, "
+        "scores and shares of the most deprived neighbourhoods on one nation's index cannot be "
+        "compared with another's; score one nation's wards against a frame of that nation to "
+        "use them"
+    ]
+
+
+# --- one measure of one thing ----------------------------------------------------------------
+
+SCORED = pd.DataFrame(
+    {"imd_average_score": [40.0, 5.0, 20.0], "imd_average_rank": [9000.0, 1000.0, 5000.0]},
+    index=["P", "Q", "R"],
+)
+
+
+def test_the_imd_score_replaces_its_rank_so_the_index_counts_once():
+    spec = spec_of(deprivation=({"imd_average_score": 5, "imd_average_rank": 5}, 1))
+    out = compute_index(SCORED, spec)
+    # score over 5..40, higher worse: P 10, Q 0, R (20 - 5) / 35 * 10 = 4.2857. (The ranks
+    # here contradict the scores on purpose: had they counted, P would not be 10.)
+    assert out["risk_index"].tolist() == pytest.approx([10, 0, 150 / 35])
+    assert "score_imd_average_rank" not in out
+    assert (
+        "imd_average_rank left out of deprivation: imd_average_score is the same deprivation "
+        "index as a score, which keeps how far apart neighbourhoods are and is used"
+    ) in out.attrs["notes"]
+
+
+def test_the_imd_rank_is_used_when_the_score_is_missing_or_weighted_0():
+    both = {"imd_average_score": 5, "imd_average_rank": 5}
+    no_score = compute_index(
+        SCORED.assign(imd_average_score=np.nan), spec_of(deprivation=(both, 1))
+    )
+    # rank over 1000..9000, 1 = most deprived: P 0, Q 10, R 5.
+    assert no_score["risk_index"].tolist() == [0, 10, 5]
+    assert (
+        "imd_average_score left out of deprivation: no ward has a value"
+        in (no_score.attrs["notes"])
+    )
+    zero = spec_of(deprivation=({"imd_average_score": 0, "imd_average_rank": 5}, 1))
+    assert compute_index(SCORED, zero)["risk_index"].tolist() == [0, 10, 5]
+
+
+# --- the new demography and presets ----------------------------------------------------------
+
+DEMOGRAPHY = pd.DataFrame(
+    {
+        "pct_residents_65_plus": [10.0, 20.0, 30.0],
+        "pct_residents_75_plus": [5.0, 10.0, 15.0],
+        "pct_residents_disabled": [30.0, 20.0, 10.0],
+        "pct_residents_no_qualifications": [30.0, 10.0, 20.0],
+        "pct_residents_poor_english": [0.0, 8.0, 4.0],
+        "pct_households_one_person_66_plus": [10.0, 20.0, 30.0],
+        "pct_households_deprived_2_plus": [8.0, 2.0, 2.0],
+    },
+    index=["X", "Y", "Z"],
+)
+DEMOGRAPHY_SPEC = spec_of(demography=(DEFAULT_SPEC.demography.indicators, 5))
+
+
+def test_the_default_demography_by_hand():
+    out = compute_index(DEMOGRAPHY, DEMOGRAPHY_SPEC)
+    # Scores (X, Y, Z): 65+ 0 5 10; 75+ 0 5 10; disabled 10 5 0; no qualifications 10 0 5;
+    # poor English 0 10 5; one-person 66+ 0 5 10; deprived 2+ 10 0 0. Weights 5 5 5 5 5 3 3
+    # (sum 31): X (5*20 + 3*10) / 31 = 130/31; Y (5*25 + 3*5) / 31 = 140/31;
+    # Z (5*30 + 3*10) / 31 = 180/31.
+    assert out["risk_index"].tolist() == pytest.approx([130 / 31, 140 / 31, 180 / 31])
+    assert out["risk_rank"].tolist() == [3, 2, 1]
+    assert out["score_pct_households_deprived_2_plus"].tolist() == [10, 0, 0]
+
+
+def test_the_app_s_demo_without_census_topics_still_scores_on_age():
+    wards = DEMOGRAPHY[["pct_residents_65_plus", "pct_residents_75_plus"]]
+    out = compute_index(wards, DEMOGRAPHY_SPEC)
+    assert out["risk_index"].tolist() == [0, 5, 10]
+    notes = out.attrs["notes"]
+    assert "pct_residents_disabled left out of demography: no ward has a value" in notes
+    assert "pct_households_deprived_2_plus left out of demography: no ward has a value" in notes
+
+
+#: Wards with only some of DERI's indicators: no pct_premises_below_uso, no disability, no score.
+SOME_OF_DERI = pd.DataFrame(
+    {
+        "la_code": "E08000009",
+        "pct_premises_without_superfast": [2.0, 4.0, 10.0],
+        "pct_residents_65_plus": [10.0, 30.0, 20.0],
+        "pct_residents_75_plus": [4.0, 12.0, 8.0],
+        "pct_residents_no_qualifications": [30.0, 10.0, 20.0],
+        "imd_average_rank": [1000.0, 9000.0, 5000.0],
+    },
+    index=["P", "Q", "R"],
+)
+
+
+def test_the_deri_preset_by_hand_on_wards_with_some_of_its_indicators():
+    out = compute_index(SOME_OF_DERI, DERI_SPEC)
+    # Broadband (3): superfast alone over 2..10: P 0, Q 2.5, R 10.
+    # Demography (3): 65+ (5) 0 10 5 and 75+ (5) 0 10 5: P 0, Q 10, R 5.
+    # Deprivation (3): no qualifications (4) 10 0 5, IMD rank (2) reversed 10 0 5:
+    #   P (40 + 20) / 6 = 10, Q 0, R (20 + 10) / 6 = 5.
+    # Index (3, 3, 3): P 10/3, Q 12.5/3, R 20/3.
+    assert out["component_infrastructure"].tolist() == [0, 2.5, 10]
+    assert out["component_demography"].tolist() == [0, 10, 5]
+    assert out["component_deprivation"].tolist() == [10, 0, 5]
+    assert out["risk_index"].tolist() == pytest.approx([10 / 3, 12.5 / 3, 20 / 3])
+    assert out["risk_rank"].tolist() == [3, 2, 1]
+    notes = out.attrs["notes"]
+    assert notes[: len(DERI_SPEC.notes)] == list(DERI_SPEC.notes)
+    assert "social grade DE (2 of demography's 14)" in notes[1]
+    assert "Pension Credit" in notes[1]
+    for name, component in [
+        ("pct_premises_below_uso", "infrastructure"),
+        ("pct_residents_disabled", "demography"),
+        ("imd_average_score", "deprivation"),
+    ]:
+        assert f"{name} left out of {component}: no ward has a value" in notes
+
+
+def test_the_deri_preset_scores_the_imd_score_when_the_wards_have_it():
+    out = compute_index(SOME_OF_DERI.assign(imd_average_score=[40.0, 5.0, 20.0]), DERI_SPEC)
+    # score over 5..40: P 10, Q 0, R 15/35*10 = 30/7. Deprivation R (4*5 + 2*30/7) / 6.
+    assert out["component_deprivation"].tolist() == pytest.approx([10, 0, (20 + 60 / 7) / 6])
+    assert "score_imd_average_rank" not in out
+
+
+def test_the_deri_weights_are_its_published_defaults():
+    assert DERI_SPEC.infrastructure.indicators == {
+        "pct_premises_below_uso": 3, "pct_premises_without_superfast": 3,
+    }  # fmt: skip
+    assert DERI_SPEC.demography.indicators == {
+        "pct_residents_65_plus": 5, "pct_residents_75_plus": 5, "pct_residents_disabled": 2,
+    }  # fmt: skip
+    assert DERI_SPEC.deprivation.indicators == {
+        "pct_residents_no_qualifications": 4, "imd_average_score": 2, "imd_average_rank": 2,
+    }  # fmt: skip
+    assert [c.weight for c in DERI_SPEC.components.values()] == [3, 3, 3]
+    assert {key: preset.spec for key, preset in PRESETS.items()} == {
+        "default": DEFAULT_SPEC, "deri": DERI_SPEC,
+    }  # fmt: skip
 
 
 def test_ties_share_the_best_rank():
@@ -432,6 +645,31 @@ def test_sensitivity_names_the_weight_that_moves_a_ward_most():
     assert out.loc["D", "rank_worst"] == 2
     assert out.loc["D", "most_sensitive_to"] == "weight of demography component from 5 to 7"
     assert out.loc["M", "rank_range"] == 0
+
+
+def test_sensitivity_covers_the_new_demography_weights_by_hand():
+    out = rank_sensitivity(DEMOGRAPHY, DEMOGRAPHY_SPEC, step=2)
+    # Base sums (see test_the_default_demography_by_hand): X 130, Y 140, Z 180 (over 31).
+    # 65+ from 5 to 3 takes 2*0, 2*5, 2*10 off: X 130, Y 130, Z 160: X ties Y for 2nd.
+    # No qualifications from 5 to 7 adds 2*10, 0, 2*5: X 150, Y 140, Z 190: Y falls to 3rd.
+    # Z has the most of every change tried, so it stays 1st.
+    assert out["risk_rank"].tolist() == [3, 2, 1]
+    assert out["rank_best"].tolist() == [2, 2, 1]
+    assert out["rank_worst"].tolist() == [3, 3, 1]
+    assert out.loc["X", "most_sensitive_to"] == (
+        "weight of pct_residents_65_plus (demography) from 5 to 3"
+    )
+    assert out.loc["Y", "most_sensitive_to"] == (
+        "weight of pct_residents_no_qualifications (demography) from 5 to 7"
+    )
+    assert pd.isna(out.loc["Z", "most_sensitive_to"])
+    changes = out.attrs["changes"]
+    # each weight up and down, and the two empty components' weights from 0 to 2
+    assert len(changes) == 2 * (1 + 7) + 2
+    assert "weight of pct_households_one_person_66_plus (demography) from 3 to 1" in changes
+    assert "weight of pct_households_deprived_2_plus (demography) from 3 to 5" in changes
+    for name in DEMOGRAPHY:
+        assert any(f"weight of {name} (demography)" in change for change in changes)
 
 
 def test_a_change_that_leaves_no_weight_is_skipped():
