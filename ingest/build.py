@@ -34,6 +34,7 @@ from geo import api_coverage, gigabit, indicators, joins, maps, postcodes
 from ingest import (
     bduk,
     census,
+    census_topics,
     constituencies,
     data_zones,
     iod,
@@ -77,6 +78,10 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "simd": ("Scottish Government", _OGL_PSI),
     "data_zone_ward_lookup": ("Scottish Government, statistics.gov.scot", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
+    **{
+        role: ("Office for National Statistics, Census 2021 (Nomis bulk)", _OGL_PSI)
+        for role in census_topics.ROLES
+    },
     "postcodes": ("Office for National Statistics, Postcode Directory", _OS),
     "venues": ("the council (outreach venues)", "Supplied by the council"),
 }
@@ -407,6 +412,104 @@ def _wards(
     )
 
 
+def _oa_wards(
+    inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build
+) -> tuple[pd.Series, gpd.GeoDataFrame, Path] | None:
+    """Ward of each 2021 output area (its representative point), or None without boundaries."""
+    for path in inventory.get("output_areas"):
+        areas = b.read(_read_oas, path)
+        if areas.attrs.get("vintage") == "2021":
+            return joins.assign_to_wards(areas, wards, area_code="oa_code"), areas, path
+    return None
+
+
+def _read_oas(path: Path) -> gpd.GeoDataFrame:
+    return ons_geography.read_areas(path, level="oa")
+
+
+def _census_topics(
+    inventory: Inventory, shares: pd.DataFrame, wards: gpd.GeoDataFrame, b: _Build
+) -> pd.DataFrame | None:
+    """Census 2021 risk groups by ward (disability, qualifications, English, ...).
+
+    Each topic's count and its base are summed to wards: from the output-area file where one
+    covers the place and 2021 output-area boundaries place each output area in a ward (a finer
+    fit than LSOAs), else from the LSOA file shared among wards as the residents are
+    (``shares``). A topic with no file is left out, and the build says so.
+    """
+    lsoas = pd.Index(shares["lsoa_code"].unique())
+    placed = None
+    parts, missing = [], []
+    for topic in census_topics.TOPICS.values():
+        tables = [(p, census_topics.read_census_topic(p)) for p in inventory.get(topic.role)]
+        if not tables:
+            missing.append(f"{topic.table} ({topic.count_label})")
+            continue
+        columns = [topic.count, topic.base]
+        oa = [(p, t) for p, t in tables if t.attrs["level"] == "oa"]
+        if oa and placed is None:
+            placed = _oa_wards(inventory, wards, b)
+        oa = [
+            (p, t)
+            for p, t in oa
+            if placed is not None and t["area_code"].isin(placed[0].index).any()
+        ]
+        if oa:
+            path, table = oa[0]
+            oa_ward = placed[0]
+            here = _rows_of(table, "area_code", oa_ward.index, path, b, "output area(s)", "")
+            with _about(path):
+                summed = joins.sum_to_wards(here, oa_ward, key="area_code", columns=columns)
+            method = (
+                f"{path.name}: output areas placed in wards by their representative point "
+                f"({placed[2].name})"
+            )
+        else:
+            lsoa = [(p, t) for p, t in tables if t.attrs["level"] == "lsoa"]
+            if not lsoa:
+                missing.append(f"{topic.table} (no output-area or LSOA file of this place)")
+                continue
+            path, table = lsoa[0]
+            here = _rows_of(
+                table, "area_code", lsoas, path, b, "LSOA(s)",
+                "; a 2021 table must use 2021 LSOAs (are these LSOA codes of 2011?)",
+            )  # fmt: skip
+            with _about(path):
+                pieces = joins.split_to_wards(
+                    here.rename(columns={"area_code": "lsoa_code"}),
+                    shares,
+                    key="lsoa_code",
+                    counts=columns,
+                )
+                summed = joins.sum_to_wards(
+                    pieces.rename_axis("piece").reset_index(),
+                    pieces["ward_code"].rename_axis("piece"),
+                    key="piece",
+                    columns=columns,
+                )
+            method = f"{path.name}: LSOAs, {shares.attrs['method']}"
+        b.used(topic.role, path, table, len(here))
+        b.methods[topic.count] = f"{topic.table}: {method}"
+        nation = table[table["area_code"].str.startswith(b.la_code[0])]
+        b.compare(
+            "nation",
+            indicators.NATIONS[b.la_code[0]],
+            indicators.area_shares(nation),
+            f"{path.name} ({table.attrs['release']})",
+        )
+        parts.append(summed[columns])
+    if missing:
+        b.note(
+            "Census 2021 risk groups not in the sources, so not known by ward: "
+            + "; ".join(missing)
+            + ". Fetch them with python -m ingest download (Nomis bulk files)."
+        )
+    if not parts:
+        return None
+    counts = pd.concat(parts, axis=1)
+    return pd.concat([counts, indicators.census_topic_indicators(counts)], axis=1)
+
+
 def _fixed_by_ward(
     inventory: Inventory, wards: gpd.GeoDataFrame, b: _Build
 ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
@@ -417,23 +520,17 @@ def _fixed_by_ward(
     ward and release (``release`` from the file name), for trends by ward.
     """
     oa_files = [p for p in inventory.get("ofcom_fixed_oa") if "_res_" not in p.name]
-    boundaries = [p for p in inventory.get("output_areas")]
     none = (None, pd.DataFrame())
     if not oa_files:
         b.note("no Ofcom output-area file: fixed broadband shown as local-authority context")
         return none
-    oas = None
-    for path in boundaries:
-        areas = ons_geography.read_areas(path, level="oa")
-        if areas.attrs.get("vintage") == "2021":
-            oas, oa_path = areas, path
-            break
-    if oas is None:
+    placed = _oa_wards(inventory, wards, b)
+    if placed is None:
         b.note(
             "no 2021 output-area boundaries: Ofcom output-area figures cannot be placed in wards"
         )
         return none
-    oa_ward = joins.assign_to_wards(oas, wards, area_code="oa_code")
+    oa_ward, oas, oa_path = placed
     releases: dict[str, pd.DataFrame] = {}
     for path in sorted(oa_files, key=lambda p: p.name, reverse=True):  # newest first (YYYYMM_)
         fixed = ofcom_fixed.read_fixed_oa(path)
@@ -1267,6 +1364,18 @@ def build_place(
     b.console.log(f"{len(wards)} wards of {la_code} ({vintage} boundaries)")
 
     parts = [people]
+    if la_code.startswith("S"):
+        b.note(
+            "Scotland: the Census 2021 risk groups (England and Wales tables TS038, TS067, "
+            "TS029, TS003, TS011) have no equivalent read here; Scotland's Census 2022 "
+            "publishes its own tables on 2011 data zones, so disability, qualifications, "
+            "English, older people living alone and household deprivation are not known by "
+            "ward."
+        )
+    else:
+        topics = _census_topics(inventory, shares, wards, b)
+        if topics is not None:
+            parts.append(topics)
     fixed, ward_fixed = _fixed_by_ward(inventory, wards, b)
     if fixed is not None:
         parts += [fixed, indicators.fixed_broadband_indicators(fixed)]

@@ -178,11 +178,12 @@ def test_manifest_names_every_file_with_checksum(trafford):
         "lsoa_ward_lookup",
         "wards",
         "census_age",
+        "census_disability",
         "iod",
         "ofcom_fixed_la",
         "ofcom_mobile_la",
         "postcodes",
-    }  # fmt: skip  (IoD 2025 is on 2021 LSOAs: no LSOA boundaries are needed)
+    }  # IoD 2025 is on 2021 LSOAs: no LSOA boundaries are needed
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"])
 
 
@@ -248,3 +249,32 @@ def test_comparisons_are_recomputed_from_counts_of_the_real_files(trafford, shar
     assert value["Trafford", "pct_premises_below_uso"] == pytest.approx(
         100 * trafford_row["premises_below_uso"] / trafford_row["premises"]
     )
+
+
+def test_disability_by_ward_from_the_real_ts038_file(trafford, shared_data):
+    ts038 = pd.read_csv(
+        shared_data / "census2021_ts038_disability" / "census2021-ts038-lsoa.csv"
+    ).set_index("geography code")
+    disabled = ts038["Disability: Disabled under the Equality Act"]
+    everyone = ts038["Disability: Total: All usual residents"]
+    directory = _postcodes(shared_data)
+    lsoas = directory["lsoa_code"].unique()
+    wards = store.read_wards(TRAFFORD, store=trafford).set_index("ward_code")
+    assert wards["residents_disabled"].sum() == disabled[lsoas].sum()
+    assert wards["residents_disabled_base"].sum() == everyone[lsoas].sum()
+    wards_of = directory.groupby("lsoa_code")["ward_code"].unique()
+    for ward in wards.index:
+        mine = wards_of[wards_of.map(lambda ws, w=ward: w in ws)].index
+        if all(len(wards_of[lsoa]) == 1 for lsoa in mine):
+            expected = 100 * disabled[mine].sum() / everyone[mine].sum()
+            assert wards.loc[ward, "pct_residents_disabled"] == pytest.approx(expected)
+    manifest = store.read_manifest(TRAFFORD, store=trafford)
+    assert manifest["methods"]["residents_disabled"].startswith(
+        "TS038: census2021-ts038-lsoa.csv: LSOAs, each LSOA shared among the wards"
+    )
+    assert "census2021-ts038-lsoa.csv" not in manifest["unrecognised_files"]
+    assert "TS067 (residents aged 16 and over with no qualifications)" in " ".join(
+        manifest["notes"]
+    )
+    # the other risk groups are not in ../shared/data: not known, never 0
+    assert "residents_no_qualifications" not in wards
