@@ -124,8 +124,8 @@ class CensusTopic:
     def source(self) -> str:
         """Where the share comes from: the table, its publisher and how it reaches wards."""
         return (
-            f"Census 2021 topic summary {self.table} (ONS, Nomis bulk download), 2021 small "
-            "areas weighted to wards as residents are (see METHODOLOGY.md)"
+            f"Census 2021 topic summary {self.table} (ONS, Nomis bulk download), 2021 output "
+            "areas or LSOAs summed to wards (how, per figure, in the manifest's methods)"
         )
 
 
