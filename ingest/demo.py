@@ -18,6 +18,14 @@ an Ofcom mobile not-spot postcode list (four neighbouring wards of the poorly se
 and a few postcodes elsewhere), an ONS ward to Westminster constituency lookup (three
 synthetic constituencies) and Ofcom's mobile coverage file for those constituencies.
 
+Census 2021 risk groups (issue 15): the LSOA CSVs of the Nomis bulk topic summaries TS038
+(disability), TS067 (qualifications), TS029 (proficiency in English), TS003 (household
+composition) and TS011 (household deprivation), in Nomis's bulk layout (TS003 and TS011 with
+``; measures: Value`` after every category header, as Nomis publishes them, the other three
+without). Their people are drawn around the RM121 residents of each LSOA (TS038's total near
+the RM121 total, as two perturbed Census tables are), their households from the residents,
+and every category adds up exactly to its subtotal and total, as in ONS's tables.
+
 Same ``seed``, same bytes: every draw comes from ``numpy.random.Generator`` streams seeded
 from ``seed`` (one per group of files, so adding a file changes none of the others), drawn
 in a fixed order, and files are written with fixed formatting.
@@ -38,7 +46,16 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from ingest import bduk, census, iod, ofcom_api, ofcom_fixed, ofcom_mobile, ons_geography
+from ingest import (
+    bduk,
+    census,
+    census_topics,
+    iod,
+    ofcom_api,
+    ofcom_fixed,
+    ofcom_mobile,
+    ons_geography,
+)
 from ingest._tables import Release
 from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
@@ -76,6 +93,7 @@ FILES = {
     "ofcom_fixed_postcode": "202601_fixed_pc_coverage_r2_DM.csv",
     "ward_constituency_lookup": "WD22_PCON22_LAD22_UK_LU_demo.csv",
     "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
+    **{topic.role: topic.lsoa_member for topic in census_topics.TOPICS.values()},
 }
 #: Folder of the demo sources that holds its synthetic Ofcom API cache (one per authority).
 API_CACHE = "ofcom_api"
@@ -412,6 +430,110 @@ def _census_text(rng: np.random.Generator, lsoas: pd.DataFrame, residents: np.nd
         for line in lines
     ]
     return "\r\n".join(padded) + "\r\n"
+
+
+#: Census 2021 topic summaries Nomis publishes with ``; measures: Value`` after each category.
+_SUFFIXED_TOPICS = ("TS003", "TS011")
+
+
+def _leaves(topic: census_topics.Topic) -> list[str]:
+    """Canonical category columns of ``topic`` that are no subtotal, in the publisher's order."""
+    skip = {"date", "area_name", "area_code", *(total for total, _ in topic.sums)}
+    return [name for name in topic.release.columns.values() if name not in skip]
+
+
+def _draw(rng: np.random.Generator, totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split each total into categories (multinomial, one row of ``weights`` per total)."""
+    weights = np.broadcast_to(weights, (len(totals), weights.shape[-1]))
+    return np.array(
+        [rng.multinomial(n, w / w.sum()) for n, w in zip(totals, weights, strict=True)]
+    ).reshape(len(totals), -1)
+
+
+def _census_topic_leaves(
+    rng: np.random.Generator, lsoas: pd.DataFrame, age: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Draw, per LSOA, each topic summary's categories that are no subtotal (:func:`_leaves`).
+
+    ``age`` is the demo's RM121 table as :func:`ingest.census.read_census_age` reads it, in
+    the order of ``lsoas``. Persons are split from its residents (TS038's total near them, as
+    two perturbed Census tables are), households from residents per household, one-person
+    households aged 66+ from residents aged 66+. Shares follow England and Wales's (17.5%
+    disabled, 18.2% of adults with no qualifications, 1.8% with poor English, 12.9% of
+    households one person aged 66+, 18.3% deprived in two or more dimensions), higher where
+    the LSOA is more deprived or older.
+    """
+    n = len(lsoas)
+    poor = lsoas["deprivation"].to_numpy()
+    residents = age["residents"].to_numpy()
+    aged_66 = (age["residents_65_plus"] - age["residents_65"]).to_numpy()
+    older = age["residents_65_plus"].to_numpy() / residents
+
+    everyone = residents + rng.integers(-3, 4, n)
+    disabled = rng.binomial(everyone, np.clip(0.09 + 0.12 * poor + 0.3 * older, 0.05, 0.5))
+    a_lot = rng.binomial(disabled, 0.43)
+    not_disabled = everyone - disabled
+    not_limited = rng.binomial(not_disabled, 0.08)
+    disability = np.column_stack([a_lot, disabled - a_lot, not_limited, not_disabled - not_limited])
+
+    adults = rng.binomial(everyone, np.clip(0.77 + 0.1 * older, 0, 0.95))
+    none = np.clip(0.08 + 0.22 * poor + 0.12 * older, 0.02, 0.6)
+    level_4 = np.clip(0.42 - 0.3 * poor, 0.08, 1)
+    fixed = np.ones(n)
+    qualifications = _draw(
+        rng,
+        adults,
+        np.column_stack([none, 0.1 * fixed, 0.14 * fixed, 0.055 * fixed, 0.17 * fixed, level_4,
+                         0.03 * fixed]),
+    )  # fmt: skip
+
+    aged_3 = rng.binomial(everyone, 0.965)
+    not_english = rng.binomial(aged_3, np.clip(0.03 + 0.12 * poor, 0, 0.5))
+    english = np.column_stack(
+        [aged_3 - not_english, _draw(rng, not_english, np.array([0.44, 0.36, 0.17, 0.03]))]
+    )
+
+    households = np.round(residents / rng.normal(2.35, 0.1, n)).astype(int)
+    alone_66 = rng.binomial(aged_66, 0.3)
+    couple_66 = rng.binomial((aged_66 - alone_66) // 2, 0.6)
+    lone_parents = np.zeros((n, 12))
+    lone_parents[:, 8] = 0.05 * poor  # more lone parents with dependent children where poorer
+    rest = _draw(
+        rng,
+        households - alone_66 - couple_66,
+        np.array([0.17, 0.10, 0.14, 0.056, 0.063, 0.045, 0.007, 0.07, 0.042, 0.008, 0.026, 0.042])
+        + lone_parents,
+    )  # one person other; married x3; cohabiting x3; lone parent x2; other family; other x2
+    composition = np.column_stack([alone_66, rest[:, 0], couple_66, rest[:, 1:]])
+
+    dimensions = np.column_stack(
+        [0.55 - 0.35 * poor, 0.32 * fixed, 0.10 + 0.2 * poor, 0.025 + 0.1 * poor,
+         0.002 + 0.01 * poor]
+    )  # fmt: skip
+    return {
+        "TS038": disability,
+        "TS067": qualifications,
+        "TS029": english,
+        "TS003": composition,
+        "TS011": _draw(rng, households, dimensions),
+    }
+
+
+def _census_topic_csv(topic: census_topics.Topic, leaves: np.ndarray, lsoas: pd.DataFrame) -> str:
+    """One topic summary in Nomis's bulk layout, its subtotals added up from ``leaves``."""
+    counts = pd.DataFrame(leaves, columns=_leaves(topic))
+    for total, parts in reversed(topic.sums):  # subtotals first, then the totals they make
+        counts[total] = counts[list(parts)].sum(axis=1)
+    suffix = census_topics.MEASURES_SUFFIX if topic.table in _SUFFIXED_TOPICS else ""
+    table = {
+        "date": np.full(len(lsoas), census_topics.AREA_VINTAGE),
+        "geography": lsoas["lsoa_name"].to_numpy(),
+        "geography code": lsoas["lsoa_code"].to_numpy(),
+    }
+    for header, name in topic.release.columns.items():
+        if header not in census_topics.AREA_HEADERS:
+            table[header + suffix] = counts[name].to_numpy()
+    return pd.DataFrame(table).to_csv(index=False, lineterminator="\n")
 
 
 def _feature_collection(gdf: gpd.GeoDataFrame, properties: Mapping[str, str]) -> str:
@@ -1059,6 +1181,12 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
         per_lsoa.reindex(place.lsoas["lsoa_code"]).to_numpy() * rng.normal(2.3, 0.15, len(per_lsoa))
     ).astype(int)
     paths["census_age"].write_bytes(_census_text(rng, place.lsoas, residents).encode())
+    age = census.read_census_age(paths["census_age"]).set_index("lsoa_code")
+    leaves = _census_topic_leaves(
+        np.random.default_rng(seed + 10), place.lsoas, age.loc[place.lsoas["lsoa_code"]]
+    )
+    for table, topic in census_topics.TOPICS.items():
+        paths[topic.role].write_text(_census_topic_csv(topic, leaves[table], place.lsoas))
     postcodes = _postcodes(np.random.default_rng(seed + 2), place)
     _write_csv(
         paths["postcodes"], ons_geography.POSTCODES_DATALAB, postcodes,

@@ -629,3 +629,38 @@ def test_strip_suffix_and_match_topic():
     assert census_topics.strip_suffix(" Age: Total; measures: Value ") == "Age: Total"
     assert census_topics.match_topic(TS011_HEADER) is TOPICS["TS011"]
     assert census_topics.match_topic([*TS011_HEADER, TS011_HEADER[-1]]) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo place ships the five tables
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_demo_writes_each_table_in_the_bulk_layout(demo_sources):
+    from ingest import census, demo
+
+    age = census.read_census_age(demo_sources["census_age"]).set_index("lsoa_code")
+    lookup = pd.read_csv(demo_sources["lsoa_ward_lookup"])
+    suffixed = set()
+    for topic in TOPICS.values():
+        path = demo_sources[topic.role]
+        assert path.name == demo.FILES[topic.role] == topic.lsoa_member
+        frame = read_census_topic(path).set_index("area_code")
+        assert frame.attrs["level"] == "lsoa"
+        assert sorted(frame.index) == sorted(lookup["LSOA21CD"])  # the demo's 2021 LSOAs
+        assert (frame[topic.count] > 0).all() and (frame[topic.count] < frame[topic.base]).all()
+        header = next(csv.reader([path.read_text(encoding="utf-8").split("\n", 1)[0]]))
+        if all(h.endswith(SUFFIX) for h in header[3:]):
+            suffixed.add(topic.table)
+    assert suffixed == {"TS003", "TS011"}  # as Nomis publishes them: both forms exercised
+
+    disability = read_census_topic(demo_sources["census_disability"]).set_index("area_code")
+    gap = disability["residents_disabled_base"] - age["residents"]
+    assert gap.abs().max() <= 3  # near the RM121 total, as two perturbed tables are
+    households = read_census_topic(demo_sources["census_households"]).set_index("area_code")
+    aged_66 = age["residents_65_plus"] - age["residents_65"]
+    assert (households["households_one_person_66_plus"] <= aged_66).all()
+    deprivation = read_census_topic(demo_sources["census_household_deprivation"])
+    assert deprivation["households_deprived_2_plus_base"].tolist() == (
+        households["households_one_person_66_plus_base"].tolist()
+    )
