@@ -276,7 +276,7 @@ DERI_SOURCE = "https://github.com/GreaterManchesterODA/Digital-Exclusion-Risk-In
 #:   (which also counts premises under 1 Mbit/s up), homes unable to receive 30 Mbit/s (3) as
 #:   ``pct_premises_without_superfast``; average download speed (3) has no figure here;
 #: - demography, weight 3: 65+ (5), 75+ (5), day-to-day activities limited (2, Census 2011) as
-#:   ``pct_residents_disabled`` (Census 2021, the same question); social grade DE (2) has no
+#:   ``pct_residents_disabled`` (Census 2021's measure of it); social grade DE (2) has no
 #:   figure here;
 #: - deprivation, weight 3: no qualifications (4), IMD score (2, mySociety's composite GB IMD)
 #:   as the nation's own ``imd_average_score``, or ``imd_average_rank`` (2) when the wards have
