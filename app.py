@@ -104,47 +104,63 @@ def sensitivity_of(la_code: str, built_at: str, spec: index.IndexSpec, wider: bo
     return index.rank_sensitivity(_wards, spec, frame=_frame)
 
 
-def weights_from_url() -> None:
+def weights_from_url(preset: str) -> None:
     """Start the weight sliders on the URL's ``weights`` (every weight, in slider order)."""
     text = st.query_params.get("weights", "")
-    keys = weight_keys()
+    keys = weight_keys(preset)
     values = text.split(",")
     valid = len(values) == len(keys) and all(
         v.isdigit() and int(v) <= index.MAX_WEIGHT for v in values
     )
-    if "url:weights" not in st.session_state and valid:
-        st.session_state.update({k: int(v) for k, v in zip(keys, values, strict=True)})
+    if "url:weights" not in st.session_state:
+        if valid:
+            st.session_state.update({k: int(v) for k, v in zip(keys, values, strict=True)})
+        elif text:
+            st.session_state["url:weights_refused"] = (
+                f"The link's weights ({len(values)} values) do not fit the "
+                f"{len(keys)} weights of '{index.PRESETS[preset].label}', so the sliders start "
+                "from that weighting's own values."
+            )
     st.session_state["url:weights"] = True
 
 
-def weight_keys() -> list[str]:
-    """Session keys of the weight sliders: each component's weight, then its indicators'."""
+def weight_keys(preset: str) -> list[str]:
+    """Session keys of a weighting's sliders: each component's weight, then its indicators'."""
     return [
         key
-        for component, part in index.DEFAULT_SPEC.components.items()
-        for key in (f"w:{component}", *(f"w:{component}:{name}" for name in part.indicators))
+        for component, part in index.PRESETS[preset].spec.components.items()
+        for key in (
+            f"w:{preset}:{component}",
+            *(f"w:{preset}:{component}:{name}" for name in part.indicators),
+        )
     ]
 
 
-def weights_sidebar() -> index.IndexSpec:
-    """Sliders for every weight of the index; return the spec they make."""
+def weights_sidebar(preset: str) -> index.IndexSpec:
+    """Sliders for every weight of the weighting ``preset``; return the spec they make.
+
+    Each weighting has its own sliders, so choosing another starts from its published values
+    and choosing back finds the first as it was left.
+    """
+    start = index.PRESETS[preset].spec
     parts = {}
-    for component, part in index.DEFAULT_SPEC.components.items():
+    for component, part in start.components.items():
         st.markdown(f"**{component.capitalize()}**")
         weight = st.slider(
-            f"Weight of {component}", 0, index.MAX_WEIGHT, part.weight, key=f"w:{component}"
-        )
+            f"Weight of {component}", 0, index.MAX_WEIGHT, part.weight,
+            key=f"w:{preset}:{component}",
+        )  # fmt: skip
         parts[component] = index.ComponentSpec(
             {
                 name: st.slider(
                     INDICATORS[name].label, 0, index.MAX_WEIGHT, default,
-                    key=f"w:{component}:{name}",
+                    key=f"w:{preset}:{component}:{name}",
                 )
                 for name, default in part.indicators.items()
             },
             weight=weight,
         )  # fmt: skip
-    return index.IndexSpec(**parts)
+    return index.IndexSpec(**parts, notes=start.notes)
 
 
 def known(count: int | None) -> str:
@@ -253,9 +269,20 @@ indicator = choices[
         "Indicator", list(choices), format_func=lambda n: choices[n].label, key="indicator"
     )
 ]
-weights_from_url()
+from_url("preset", list(index.PRESETS))
+preset = st.sidebar.selectbox(
+    "Weights to start from",
+    list(index.PRESETS),
+    format_func=lambda k: index.PRESETS[k].label,
+    key="preset",
+    help="This tool's own weights, or the published weights of GMCA's Digital Exclusion Risk "
+    "Index (DERI) for indicators with an open equivalent here (see METHODOLOGY.md).",
+)
+weights_from_url(preset)
+if "url:weights_refused" in st.session_state:
+    st.sidebar.warning(st.session_state["url:weights_refused"])
 with st.sidebar.expander("Risk index weights (0 leaves a figure out)"):
-    spec = weights_sidebar()
+    spec = weights_sidebar(preset)
 from_url("frame", list(FRAMES))
 frame_choice = st.sidebar.radio(
     "Score wards against",
@@ -314,7 +341,9 @@ spots = index.not_spots(
 )
 wards = wards.assign(risk_index=risk["risk_index"], risk_rank=risk["risk_rank"])
 
-st.subheader(f"{manifest['la_name']}: {len(wards)} wards")
+st.subheader(
+    f"{manifest['la_name']}: {len(wards)} wards (boundaries of {manifest['ward_vintage']})"
+)
 st.caption(
     f"{indicator.label}. Source: {indicator.source}. "
     + (
@@ -635,7 +664,8 @@ st.query_params.from_dict(
         "la": la_code,
         "indicator": indicator.name,
         "frame": frame_choice,
-        "weights": ",".join(str(st.session_state[k]) for k in weight_keys()),
+        "preset": preset,
+        "weights": ",".join(str(st.session_state[k]) for k in weight_keys(preset)),
     }
     | ({"ward": ward_code} if ward_code is not None else {})
 )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo import api_coverage, index, trends
 from geo.gigabit import PLAN_STATUSES, STATUS_COUNTS
-from geo.indicators import INDICATORS, Indicator
+from geo.indicators import CENSUS_TOPICS, INDICATORS, Indicator
 
 #: Indicators a pack can map: the store's catalogue and the computed risk index.
 MAPPABLE: dict[str, Indicator] = {index.RISK_INDEX.name: index.RISK_INDEX, **INDICATORS}
@@ -51,6 +51,15 @@ NOT_IN_STORE = "not in the store"
 #: Column of the export that says the API's double not-spot count as the app does.
 API_SAID = "premises_in_double_not_spots_said"
 
+#: What each Census 2021 topic summary's share is a share of.
+_CENSUS_BASES = {
+    "TS038": "all usual residents",
+    "TS067": "usual residents aged 16 and over",
+    "TS029": "usual residents aged 3 and over",
+    "TS003": "all households",
+    "TS011": "all households",
+}
+
 EXPORT_COLUMNS: dict[str, str] = {
     "ward_code": "Ward code",
     "ward_name": "Ward name",
@@ -77,6 +86,19 @@ EXPORT_COLUMNS: dict[str, str] = {
     "imd_average_rank": "Average IMD rank (1 = most deprived)",
     "income_average_rank": "Average income deprivation rank (1 = most deprived)",
     "health_average_rank": "Average health deprivation rank (1 = most deprived)",
+    "imd_average_score": "Average IMD score (higher = more deprived; IoD 2025)",
+    "residents_decile_compared": "Residents of LSOAs unchanged since 2011, compared 2019-2025",
+    "residents_decile_more_deprived": "Of those, in an LSOA now in a more deprived IMD decile",
+    "residents_decile_less_deprived": "Of those, in an LSOA now in a less deprived IMD decile",
+    **{
+        name: f"{label} ({unit})"
+        for t in CENSUS_TOPICS
+        for name, label, unit in (
+            (t.share, t.label, "%"),
+            (t.count, t.count_label.removesuffix(" (number)"), "number"),
+            (t.base, f"{t.table}: {_CENSUS_BASES[t.table]}, the base of the share", "number"),
+        )
+    },
     "premises": "Premises (number)",
     "premises_below_uso": "Premises below USO (number)",
     "pct_premises_below_uso": "Premises below USO (%)",
@@ -836,7 +858,8 @@ def priority_table(pack: EvidencePack) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``risk_rank``, ``ward_name``, ``ward_code``, ``risk_index`` (0-10), ``residents``,
-        ``pct_residents_65_plus``, ``pct_residents_most_deprived_quintile`` and, when fixed
+        ``pct_residents_65_plus``, ``pct_residents_disabled`` (where the Census 2021 TS038
+        table was among the sources), ``pct_residents_most_deprived_quintile`` and, when fixed
         broadband is known by ward, ``pct_premises_below_uso`` and
         ``pct_premises_without_gigabit`` (%), and ``double_not_spot``.
     """
@@ -847,6 +870,7 @@ def priority_table(pack: EvidencePack) -> pd.DataFrame:
         "risk_index",
         "residents",
         "pct_residents_65_plus",
+        "pct_residents_disabled",
         "pct_residents_most_deprived_quintile",
         "pct_premises_below_uso",
         "pct_premises_without_gigabit",

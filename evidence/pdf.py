@@ -300,6 +300,11 @@ def _title_page(pack: EvidencePack) -> list[Flowable]:
         _p(f"Date: {pack.date:%d %B %Y}. Store built {pack.manifest['built_at']}."),
         _p(f"Scope: {pack.scope}; ward boundaries of {pack.manifest.get('ward_vintage', '?')}."),
         _p(f"Fixed broadband: {level}. Mobile coverage: {_mobile_level(pack)}."),
+        *(
+            [_p(f"Deprivation index: {pack.manifest['deprivation_release']}.")]
+            if pack.manifest.get("deprivation_release")
+            else []
+        ),
         *_api_double_not_spots(pack),
     ]
     if pack.synthetic:
@@ -408,6 +413,7 @@ def _priority_section(pack: EvidencePack) -> list[Flowable]:
         "risk_index": "Risk index (0-10)",
         "residents": "Residents",
         "pct_residents_65_plus": "Aged 65+",
+        "pct_residents_disabled": "Disabled",
         "pct_residents_most_deprived_quintile": "In most deprived 20%",
         "pct_premises_below_uso": "Premises below USO",
         "pct_premises_without_gigabit": "Premises without gigabit",

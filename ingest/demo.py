@@ -84,6 +84,7 @@ FILES = {
     "ofcom_fixed_la": "202507_fixed_laua_coverage_r01.csv",
     "ofcom_mobile_la": "202507_mobile_coverage_laua_r01.csv",
     "iod": "File_2_-_IoD2019_Domains_of_Deprivation.csv",
+    "iod_2025": "File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv",
     "census_age": "Census 2021 - Population.csv",
     "postcodes": "demoshire_postcodes.csv",
     "venues": "demoshire_outreach_venues.csv",
@@ -95,6 +96,8 @@ FILES = {
     "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
     **{topic.role: topic.lsoa_member for topic in census_topics.TOPICS.values()},
 }
+#: Files of :data:`FILES` that are a second release of another key's source, and their role.
+SECOND_RELEASES = {"bduk_premises_previous": "bduk_premises", "iod_2025": "iod"}
 #: Folder of the demo sources that holds its synthetic Ofcom API cache (one per authority).
 API_CACHE = "ofcom_api"
 #: The two BDUK releases the demo writes, oldest first: role -> release month (BDUK's files
@@ -384,21 +387,41 @@ def _mobile_row(
     return pd.DataFrame([row])
 
 
-def _iod_table(rng: np.random.Generator, lsoas: pd.DataFrame) -> pd.DataFrame:
-    """IoD 2019 File 2 rows: national ranks (1 = most deprived of 32,844) and deciles."""
-    national = 32_844
+def _iod_table(
+    rng: np.random.Generator, lsoas: pd.DataFrame, *, national: int = 32_844, scores: bool = False
+) -> pd.DataFrame:
+    """IoD rows: national ranks (1 = most deprived of ``national``), deciles, and scores.
+
+    IoD 2019 File 2 (the default) has ranks and deciles of the IMD and its seven domains.
+    With ``scores`` (IoD 2025 File 7, 33,755 LSOAs) the LSOAs drift a little from their 2019
+    place, so some change decile, and each measure has a score (higher = more deprived;
+    income, employment, IDACI and IDAOPI as rates 0 to 1) and the mid-2022 denominators.
+    """
     table = {
         "lsoa_code": lsoas["lsoa_code"],
         "lsoa_name": lsoas["lsoa_name"],
         "la_code": DEMO_LA_CODE,
         "la_name": DEMO_LA_NAME,
     }
-    for domain in iod.DOMAINS:
+    drift = rng.normal(0, 0.05, len(lsoas)) if scores else 0.0
+    rates = {"income", "employment", "idaci", "idaopi"}
+    for domain in (*iod.DOMAINS, "idaci", "idaopi") if scores else iod.DOMAINS:
         noise = 0.0 if domain == "imd" else rng.normal(0, 0.1, len(lsoas))
-        level = np.clip(lsoas["deprivation"].to_numpy() + noise, 0, 1)
+        level = np.clip(lsoas["deprivation"].to_numpy() + drift + noise, 0, 1)
         rank = np.clip(np.round((1 - level) * (national - 1)) + 1, 1, national).astype(int)
         table[f"{domain}_rank"] = rank.astype(str)
         table[f"{domain}_decile"] = np.ceil(rank * 10 / national).astype(int).astype(str)
+        if scores:
+            score = (
+                0.5 * level if domain in rates else 60 * level if domain == "imd" else 4 * level - 2
+            )
+            table[f"{domain}_score"] = np.round(score, 3).astype(str)
+    if scores:
+        total = rng.integers(1_200, 2_400, len(lsoas))
+        table["population_total"] = total.astype(str)
+        table["population_0_15"] = (total * 0.18).astype(int).astype(str)
+        table["population_60_plus"] = (total * 0.24).astype(int).astype(str)
+        table["population_working_age"] = (total * 0.6).astype(int).astype(str)
     return pd.DataFrame(table)
 
 
@@ -1175,6 +1198,12 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
         iod.FILE_2_RELEASE,
         _iod_table(rng, place.lsoas),
         bom=True, crlf=True, final_newline=False,
+    )  # fmt: skip
+    _write_csv(
+        paths["iod_2025"],
+        iod.FILE_7_2025_RELEASE,
+        _iod_table(np.random.default_rng(seed + 11), place.lsoas, national=33_755, scores=True),
+        bom=False, crlf=True, final_newline=True,
     )  # fmt: skip
     per_lsoa = place.oas.groupby("lsoa_code")["premises"].sum()
     residents = np.round(

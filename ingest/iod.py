@@ -259,6 +259,8 @@ RELEASES: tuple[Release, ...] = (
 
 #: The IoD2019 File 2 layout (ranks and deciles of the IMD and the seven domains).
 FILE_2_RELEASE: Release = next(r for r in RELEASES if r.name == "IoD2019 File 2")
+#: The IoD2025 File 7 layout (all scores, ranks, deciles and the mid-2022 denominators).
+FILE_7_2025_RELEASE: Release = next(r for r in RELEASES if r.name == "IoD2025 File 7")
 
 #: Prefixes of the rank/decile/score columns of the IMD and its seven domains.
 DOMAINS: tuple[str, ...] = (

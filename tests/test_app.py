@@ -135,7 +135,7 @@ def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_stor
 
     wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
     app.sidebar.selectbox(key="indicator").set_value("risk_index").run()
-    app.slider(key="w:infrastructure").set_value(0).run()
+    app.slider(key="w:default:infrastructure").set_value(0).run()
     assert not app.exception
     spec = index.DEFAULT_SPEC.with_weight("infrastructure", 0)
     expected = index.compute_index(wards, spec)
@@ -146,14 +146,51 @@ def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_stor
 
 
 def test_a_link_with_weights_sets_the_sliders(demo_store, monkeypatch):
+    from geo import index
+
+    keys = [
+        (component, name)
+        for component, part in index.DEFAULT_SPEC.components.items()
+        for name in (None, *part.indicators)
+    ]
+    values = [7, *range(1, len(keys) - 1), 0]
+    values = [v % (index.MAX_WEIGHT + 1) for v in values]
     monkeypatch.setenv("DIM_STORE", str(demo_store))
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update({"weights": "7,1,2,3,4,5,5,6,7,8,9,10,1,2,0", "frame": "store"})
+    at.query_params.update({"weights": ",".join(map(str, values)), "frame": "store"})
     at.run()
     assert not at.exception
-    assert at.slider(key="w:infrastructure").value == 7
-    assert at.slider(key="w:deprivation:pct_residents_most_deprived_decile").value == 0
+    assert at.slider(key="w:default:infrastructure").value == 7
+    last_component, last_name = keys[-1]
+    assert at.slider(key=f"w:default:{last_component}:{last_name}").value == 0
     assert at.sidebar.radio(key="frame").value == "store"
+    assert not at.sidebar.warning
+
+
+def test_a_link_whose_weights_do_not_fit_says_so(demo_store, monkeypatch):
+    monkeypatch.setenv("DIM_STORE", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"weights": "7,1,2,3,4,5,5,6,7,8,9,10,1,2,0"})  # an older link
+    at.run()
+    assert not at.exception
+    assert "The link's weights (15 values) do not fit" in at.sidebar.warning[0].value
+    assert at.slider(key="w:default:infrastructure").value == 5
+
+
+def test_the_deri_weighting_starts_from_its_published_weights(app, demo_store):
+    from geo import index
+
+    app.sidebar.selectbox(key="indicator").set_value("risk_index").run()
+    app.sidebar.selectbox(key="preset").set_value("deri").run()
+    assert not app.exception
+    assert app.slider(key="w:deri:demography:pct_residents_disabled").value == 2
+    assert app.slider(key="w:deri:deprivation:pct_residents_no_qualifications").value == 4
+    assert app.query_params["preset"] == "deri"
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    expected = index.compute_index(wards, index.DERI_SPEC)
+    table = app.dataframe[0].value.set_index("Code")["Risk rank (1 = highest)"]
+    assert table.to_dict() == dict(zip(wards["ward_code"], expected["risk_rank"], strict=True))
+    app.sidebar.selectbox(key="preset").set_value("default").run()
 
 
 def test_not_spot_thresholds_and_outlines(app, demo_store):

@@ -202,7 +202,7 @@ def test_the_app_opens_trafford(trafford, monkeypatch):
     monkeypatch.setenv("DIM_STORE", str(trafford))
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert any("Trafford: 21 wards" in s.value for s in at.subheader)
+    assert any("Trafford: 21 wards (boundaries of 2023)" in s.value for s in at.subheader)
     assert not at.warning  # real data: no synthetic banner
 
 

@@ -108,11 +108,8 @@ def test_discover_recognises_every_demo_file(demo_sources):
     inventory = discover(demo_sources["wards"].parent)
     assert inventory.unrecognised == []
     found = {path: role for role, paths in inventory.files.items() for path in paths}
-    # both BDUK releases play one role; the build tells them apart by their month
-    expected = {
-        path: "bduk_premises" if role in demo.BDUK_MONTHS else role
-        for role, path in demo_sources.items()
-    }
+    # both BDUK releases play one role, as both IoD editions do; the build tells them apart
+    expected = {path: demo.SECOND_RELEASES.get(role, role) for role, path in demo_sources.items()}
     assert found == expected
 
 
