@@ -74,3 +74,18 @@ def test_an_oa_file_of_part_of_the_place_is_refused(tmp_path, demo_sources):
     ).to_csv(folder / "census2021-ts038-oa.csv", index=False)
     with pytest.raises(build.IngestError, match=r"census2021-ts038-oa.csv has no row for 3 output"):
         build.build_place(demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "st", verbose=False)
+
+
+def test_lsoa_codes_of_2011_in_a_2021_table_are_named(tmp_path, demo_sources):
+    folder = tmp_path / "src"
+    shutil.copytree(demo_sources["wards"].parent, folder)
+    ts038 = folder / "census2021-ts038-lsoa.csv"
+    table = pd.read_csv(ts038, dtype=str)
+    first = table.loc[0, "geography code"]
+    table.loc[0, "geography code"] = "E01006185"  # a Trafford LSOA of 2011, split in 2021
+    table.to_csv(ts038, index=False)
+    with pytest.raises(
+        build.IngestError,
+        match=rf"ts038-lsoa.csv has no row for 1 LSOA\(s\) .*{first}.*LSOA codes of 2011",
+    ):
+        build.build_place(demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "st", verbose=False)
