@@ -7,7 +7,7 @@ Connected Nations report and its spring/summer updates on Ofcom's Connected Nati
 2025: https://www.ofcom.org.uk/phones-and-broadband/coverage-and-speeds/connected-nations-2025/data-downloads-2025):
 
 - local authority: ``YYYYMM_fixed_laua_coverage_r01.csv`` (one row per LAD code in ``laua``;
-  ``laua_code`` in 2016, when coverage and line performance shared one table);
+  ``laua_code`` in 2016; in 2016 and 2017 coverage and line performance shared one table);
 - output area (2021 OAs): ``YYYYMM_fixed_oa_coverage_r1.csv`` (all premises) and
   ``YYYYMM_fixed_oa_res_coverage_r1.csv`` (residential premises only);
 - postcode, one file per postcode area: ``postcode_files/YYYYMM_fixed_pc_coverage_r2_<AREA>.csv``
@@ -34,19 +34,65 @@ Canonical columns (a release lacks what it does not publish; nothing is invented
   bands ``premises_speed_{0_2,2_5,5_10,10_30,30_300,300_plus}`` (Mbit/s, lower bound included);
 - percentages of all premises (0-100, float): the same names prefixed ``pct_``;
 - 2016 line speeds (float, Mbit/s): ``median_download_mbit``, ``average_download_mbit``,
-  ``median_upload_mbit``, ``average_upload_mbit``.
+  ``median_upload_mbit``, ``average_upload_mbit`` (2017 publishes them too; not read).
 
-"SFBB availability" counted only 30-to-under-300 Mbit/s premises in 2016 and 2018 (both
-columns) and in the 2019 percentage column. Those exclusive figures are kept as the
+"SFBB availability" counted only 30-to-under-300 Mbit/s premises in 2016, 2017 and 2018 (both
+columns in 2018) and in the 2019 percentage column. Those exclusive figures are kept as the
 ``speed_30_300`` band, and an inclusive ``premises_sfbb`` / ``pct_premises_sfbb`` is derived
-(see each release's ``notes``).
+(see each release's ``notes``), so superfast means 30 Mbit/s or more in every release read.
+
+Which release a file is
+-----------------------
+``attrs["release"]`` is the file name's ``YYYYMM_`` prefix (Ofcom's own names) when there is
+one, else the layout's name, and ``attrs["release_basis"]`` says which evidence gave it:
+``"file name"``, ``"header"`` (one layout has these columns, or these columns in this order) or
+``"content"``; ``attrs["release_note"]`` says in words what was inferred from what.
+
+Ofcom's 2019 LA file and a 2020 one share the same 38 columns but not their meaning: in 2019
+``SFBB availability (% premises)`` is the 30-to-under-300 Mbit/s share, in 2020 the share of
+30 Mbit/s or more. Both files carry, on every row, the counts to recompute either share (the
+``30<300Mbit/s`` band and the inclusive SFBB number, over All Premises), so each row's
+published one-decimal percentage is set beside the two: a rounded percentage is within 0.05 of
+its share, and where the two shares differ by more than 0.1 (every LA with premises of 300
+Mbit/s or more) it can match only one. A file is the 2019 layout when every such row matches
+the band, the 2020 one when every such row matches the SFBB number; a row matching neither,
+or rows that disagree, are errors naming the file, the column and the line. Checked on the
+real files: ``2019_data.csv`` (Ofcom's ``201909_fixed_laua_coverage_r01.csv``) matches the band
+in all 381 telling rows of 382, and the uploader's ``2020_data.csv`` of
+``Kim22345/CFG-Data-Project-`` (``Project Notebook and Data Files/2020_data.csv``, commit
+``ca619446``) matches the SFBB number in all 381. With a ``YYYYMM_`` prefix, a month before
+:data:`FIRST_INCLUSIVE_MONTH` says 2019's meaning and a later one 2020's, and values saying the
+other are an error; without one, values that tell nothing (no row with 300 Mbit/s premises)
+are an error asking for the month in the name, never a guess.
+
+Which 2020 file that is cannot be read from it: its LA codes are the 2019 set (382 LAs, the
+four Buckinghamshire districts merged in April 2020 still apart) and its premises lie between
+the 201909 and 202009 files, and Ofcom's Connected Nations 2020 file
+(``202009_fixed_laua_coverage_r01.csv``) has the 40 columns of 202105 instead (its header and
+rows are printed in ``part_1_fixed_broadband_data_cleaning.ipynb`` of
+``istaykov/ofcom_broadband``), so it is most probably the Spring 2020 update, data as at
+January 2020.
+
+The 2017 layout
+---------------
+Connected Nations 2017's LA file (:data:`LA_2017`) is read with its verbatim 36-column header,
+confirmed from a copy of the published file: ``Kim22345/CFG-Data-Project-``, path
+``Project Notebook and Data Files/2017_data.csv`` at commit ``ca619446`` (repository HEAD
+``eaad507b``; the same header in ``2017_data.csv`` at commit ``dce21845``), 391 rows, renamed
+by the uploader, so the data month is not in its name. It is the 2016 table with ``laua`` for
+``laua_code`` and ``FTTP availability (% premises)`` for ``NGA availability (% premises)``; its
+line-performance figures (UK line-weighted average download 44.3 Mbit/s, 24 % of lines under
+10 Mbit/s) match the House of Commons Library's reading of Ofcom's May 2017 data (44.6 Mbit/s,
+24 %).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -125,6 +171,7 @@ HEADER_NAMES: dict[str, str | None] = {
     "UFBB (100Mbit/s) availability (% premises)": "pct_premises_ufbb_100",
     "UFBB availability (% premises)": "pct_premises_ufbb",
     "Full Fibre availability (% premises)": "pct_premises_full_fibre",
+    "FTTP availability (% premises)": "pct_premises_full_fibre",
     "Gigabit availability (% premises)": "pct_premises_gigabit",
     "NGA availability (% premises)": "pct_premises_nga",
     "% of premises unable to receive 2Mbit/s": "pct_premises_below_2mbit",
@@ -267,32 +314,39 @@ _USO_RENAME_NOTE = (
     "wireless access) and is read as {names}."
 )
 
+_UNABLE = (
+    "% of premises unable to receive 2Mbit/s,% of premises unable to receive 5Mbit/s,"
+    "% of premises unable to receive 10Mbit/s,% of premises unable to receive 30Mbit/s"
+)
+#: Line-performance columns of the 2016 and 2017 LA files (of connected lines, not premises).
+_LINE_PERFORMANCE = (
+    "Median download speed (Mbit/s),Average download speed (Mbit/s),"
+    "Minimum download speed (Mbit/s),Maximum download speed (Mbit/s),"
+    "Average download speed (Mbit/s) for lines  < 10Mbit/s,"
+    "Average download speed (Mbit/s) for Basic BB lines,"
+    "Average download speed (Mbit/s) for SFBB lines,"
+    "Average download speed (Mbit/s) for UFBB lines,Median upload speed (Mbit/s),"
+    "Average upload speed (Mbit/s),Minimum upload speed (Mbit/s),"
+    "Maximum upload speed (Mbit/s),Average upload speed (Mbit/s) for lines <10Mbit/s,"
+    "Average upload speed (Mbit/s) for Basic BB lines,"
+    "Average upload speed (Mbit/s) for SFBB lines,"
+    "Average upload speed (Mbit/s) for UFBB lines,"
+    "Number of connections < 2 Mbit/s  (number of lines),"
+    "Number of connections 2<5 Mbit/s  (number of lines),"
+    "Number of connections 5<10 Mbit/s  (number of lines),"
+    "Number of connections 10<30 Mbit/s  (number of lines),"
+    "Number of connections >= 30 Mbit/s  (number of lines),"
+    "Number of connections >= 300 Mbit/s  (number of lines),Average data usage (GB),"
+    "Average data usage (GB) for lines <10Mbit/s,Average data usage (GB) for Basic BB lines,"
+    "Average data usage (GB) for SFBB lines,Average data usage (GB) for UFBB lines"
+)
+
 #: Connected Nations 2016 LA file: coverage and line performance in one table, no counts.
 LA_2016 = Release(
     name="2016",
     columns=_columns(
         "laua_code,laua_name,SFBB availability (% premises),UFBB availability (% premises),"
-        "NGA availability (% premises),% of premises unable to receive 2Mbit/s,"
-        "% of premises unable to receive 5Mbit/s,% of premises unable to receive 10Mbit/s,"
-        "% of premises unable to receive 30Mbit/s,Median download speed (Mbit/s),"
-        "Average download speed (Mbit/s),Minimum download speed (Mbit/s),"
-        "Maximum download speed (Mbit/s),Average download speed (Mbit/s) for lines  < 10Mbit/s,"
-        "Average download speed (Mbit/s) for Basic BB lines,"
-        "Average download speed (Mbit/s) for SFBB lines,"
-        "Average download speed (Mbit/s) for UFBB lines,Median upload speed (Mbit/s),"
-        "Average upload speed (Mbit/s),Minimum upload speed (Mbit/s),"
-        "Maximum upload speed (Mbit/s),Average upload speed (Mbit/s) for lines <10Mbit/s,"
-        "Average upload speed (Mbit/s) for Basic BB lines,"
-        "Average upload speed (Mbit/s) for SFBB lines,"
-        "Average upload speed (Mbit/s) for UFBB lines,"
-        "Number of connections < 2 Mbit/s  (number of lines),"
-        "Number of connections 2<5 Mbit/s  (number of lines),"
-        "Number of connections 5<10 Mbit/s  (number of lines),"
-        "Number of connections 10<30 Mbit/s  (number of lines),"
-        "Number of connections >= 30 Mbit/s  (number of lines),"
-        "Number of connections >= 300 Mbit/s  (number of lines),Average data usage (GB),"
-        "Average data usage (GB) for lines <10Mbit/s,Average data usage (GB) for Basic BB lines,"
-        "Average data usage (GB) for SFBB lines,Average data usage (GB) for UFBB lines",
+        "NGA availability (% premises)," + _UNABLE + "," + _LINE_PERFORMANCE,
         pct_premises_sfbb="pct_premises_speed_30_300",
     ),
     notes=(
@@ -301,6 +355,30 @@ LA_2016 = Release(
         "kept (Mbit/s), the rest (min/max, per-technology averages, numbers of lines, data "
         "usage) not used. 'SFBB availability' counts 30-to-under-300 Mbit/s premises only "
         "(it + UFBB + unable-to-receive-30 = 100 +/- 1 in every LA; Hull: 1 + 31 + 68): read as "
+        "pct_premises_speed_30_300; inclusive pct_premises_sfbb derived as SFBB % + UFBB % "
+        "(sum of two whole-number percentages, +/- 1 point, capped at 100)."
+    ),
+)
+
+#: Connected Nations 2017 LA file: 2016's table with key 'laua' and FTTP for NGA (see notes).
+LA_2017 = Release(
+    name="2017",
+    columns=_columns(
+        "laua,laua_name,SFBB availability (% premises),UFBB availability (% premises),"
+        "FTTP availability (% premises)," + _UNABLE + "," + _LINE_PERFORMANCE,
+        pct_premises_sfbb="pct_premises_speed_30_300",
+        median_download_mbit=None,
+        average_download_mbit=None,
+        median_upload_mbit=None,
+        average_upload_mbit=None,
+    ),
+    notes=(
+        "Connected Nations 2017 LA file: coverage and line performance in one table, key "
+        "'laua'; percentages only (whole numbers), no premises counts. 'FTTP availability' is "
+        "read as pct_premises_full_fibre (Ofcom's 'Full Fibre' from 2018); no NGA column. The "
+        "line-performance columns (speeds of connected lines, numbers of lines, data usage) "
+        "are not used. 'SFBB availability' counts 30-to-under-300 Mbit/s premises only (it + "
+        "UFBB + unable-to-receive-30 is at most 101 in every LA; Hull: 1 + 45 + 54): read as "
         "pct_premises_speed_30_300; inclusive pct_premises_sfbb derived as SFBB % + UFBB % "
         "(sum of two whole-number percentages, +/- 1 point, capped at 100)."
     ),
@@ -324,19 +402,32 @@ LA_2018 = Release(
     ),
 )
 
+_HEADER_2019 = "laua,laua_name," + _AVAILABILITY_2018 + "," + _BAND_NUMBERS + "," + _BAND_PERCENTS
+
 #: Connected Nations 2019 LA file: adds speed bands; SFBB % exclusive, SFBB number inclusive.
 LA_2019 = Release(
     name="2019",
-    columns=_columns(
-        "laua,laua_name," + _AVAILABILITY_2018 + "," + _BAND_NUMBERS + "," + _BAND_PERCENTS,
-        pct_premises_sfbb=None,
-    ),
+    columns=_columns(_HEADER_2019, pct_premises_sfbb=None),
     notes=(
         "Connected Nations 2019 LA file. 'SFBB availability (% premises)' is the exclusive "
         "30-to-under-300 Mbit/s share (it equals '% of premises with 30<300Mbit/s download "
         "speed', kept as pct_premises_speed_30_300) and is not used; 'Number of premises with "
-        "SFBB availability' is inclusive (>= 30 Mbit/s) and kept as premises_sfbb; "
-        "pct_premises_sfbb recomputed as 100 x premises_sfbb / premises, rounded to 1 dp."
+        "SFBB availability' is inclusive (>= 30 Mbit/s; checked: it equals the 30<300 and "
+        ">=300 Mbit/s band numbers together) and kept as premises_sfbb; pct_premises_sfbb "
+        "recomputed as 100 x premises_sfbb / premises, rounded to 1 dp."
+    ),
+)
+
+#: Connected Nations update, data as at January 2020 (probably): 2019's 38 columns, SFBB % 30+.
+LA_2020 = Release(
+    name="2020",
+    columns=_columns(_HEADER_2019),
+    notes=(
+        "Ofcom LA file of 2020 in the 38 columns of the 2019 file (probably the Spring 2020 "
+        "update, data as at January 2020; Connected Nations 2020, September 2020, has the 40 "
+        "columns of 202105). 'SFBB availability (% premises)' and 'Number of premises with "
+        "SFBB availability' both count 30 Mbit/s or more (checked: the number equals the "
+        "30<300 and >=300 Mbit/s band numbers together), used as published."
     ),
 )
 
@@ -367,7 +458,15 @@ LA_202507 = Release(
 )
 
 #: Every known LA layout, oldest first.
-LA_RELEASES: list[Release] = [LA_2016, LA_2018, LA_2019, LA_202105, LA_202507]
+LA_RELEASES: list[Release] = [
+    LA_2016,
+    LA_2017,
+    LA_2018,
+    LA_2019,
+    LA_2020,
+    LA_202105,
+    LA_202507,
+]
 
 #: Connected Nations update Spring 2026 (data January 2026), output areas (2021 OAs).
 OA_202601 = Release(
@@ -473,8 +572,8 @@ def read_fixed_la(path: str | Path) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        e.g. ``202507_fixed_laua_coverage_r01.csv``; the 2016, 2018, 2019, 202105 and 202507
-        layouts are known (:data:`LA_RELEASES`).
+        e.g. ``202507_fixed_laua_coverage_r01.csv``; the 2016, 2017, 2018, 2019, 2020, 202105
+        and 202507 layouts are known (:data:`LA_RELEASES`).
 
     Returns
     -------
@@ -484,12 +583,17 @@ def read_fixed_la(path: str | Path) -> pd.DataFrame:
         in 2019 and 2021, are title-cased), ``la_name_published`` (the publisher's text,
         stripped), then the count, percentage and (2016) speed columns the release publishes.
         ``premises_sfbb`` / ``pct_premises_sfbb`` are always >= 30 Mbit/s inclusive. ``attrs``:
-        ``release``, ``layout``, ``source_file``, ``premises_scope``, ``notes``.
+        ``release``, ``release_basis`` (``"file name"``, ``"header"`` or ``"content"``),
+        ``release_note``, ``layout``, ``source_file``, ``premises_scope``, ``notes``; see the
+        module docstring for how the 2019 and 2020 files, which share a header, are told
+        apart.
 
     Raises
     ------
     IngestError
-        As :func:`read_fixed_oa`, for LA codes.
+        As :func:`read_fixed_oa`, for LA codes; also when a 2019/2020-header file's values
+        contradict its file name's month, or tell neither release apart without one, or when
+        a layout's exclusive SFBB overlaps UFBB.
 
     Example
     -------
@@ -559,12 +663,14 @@ _POSTCODE_FILE = re.compile(
 def _read(path: str | Path, level: str) -> pd.DataFrame:
     path = Path(path)
     raw = read_csv_file(path, source=SOURCE)
-    release = _match(raw.columns, level, path=path)
+    candidates = _match(raw.columns, level, path=path)
     if raw.empty:
         raise IngestError(f"{SOURCE}: {path.name} has a header but no rows.")
+    identity = _identify(candidates, raw, path, _LEVELS[level][1])
+    release = identity.layout
     frame = apply_release(raw, release)
     header_of = {name: header for header, name in release.columns.items() if name is not None}
-    notes = [release.notes]
+    notes = [release.notes, identity.note]
 
     if level == "oa":
         keys = _oa_keys(frame, path, header_of)
@@ -606,9 +712,10 @@ def _read(path: str | Path, level: str) -> pd.DataFrame:
             "Residential premises only (file name has '_res_'): counts and percentages are of "
             "residential premises."
         )
-    prefix = _RELEASE_PREFIX.match(path.name)
     out.attrs = {
-        "release": prefix.group(1) if prefix else release.name,
+        "release": identity.release,
+        "release_basis": identity.basis,
+        "release_note": identity.note,
         "layout": release.name,
         "source_file": path.name,
         "premises_scope": scope,
@@ -617,24 +724,233 @@ def _read(path: str | Path, level: str) -> pd.DataFrame:
     return out
 
 
-def _match(columns: Iterable[str], level: str, *, path: Path) -> Release:
-    """Return the release of ``level`` with exactly these headers (by order if two share names).
+def _match(columns: Iterable[str], level: str, *, path: Path) -> list[Release]:
+    """Return the releases of ``level`` with exactly these headers, in this order if any.
 
-    When the headers are those of another level, say which reader to use instead.
+    Several are returned when releases share the headers (2019 and 2020) or the names only
+    (202105 and 202507, in a file whose columns are in neither's order); :func:`_identify`
+    chooses. When the headers are those of another level, say which reader to use instead.
     """
     found = [str(c) for c in columns]
     _, releases, _ = _LEVELS[level]
     same = [r for r in releases if r.headers == frozenset(found)]
     if same:
-        in_order = [r for r in same if list(r.columns) == found]
-        return (in_order or same)[-1]
+        return [r for r in same if list(r.columns) == found] or same
     for other, (what, other_releases, reader) in _LEVELS.items():
         if other != level and any(r.headers == frozenset(found) for r in other_releases):
             raise IngestError(
                 f"{SOURCE}: {path.name} is {what}, not {_LEVELS[level][0]}; read it with "
                 f"ingest.ofcom_fixed.{reader}()."
             )
-    return match_release(found, releases, path=path, source=SOURCE)
+    return [match_release(found, releases, path=path, source=SOURCE)]
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """Which release a file is, and how that is known.
+
+    Attributes
+    ----------
+    layout : Release
+        Header map the file is read with.
+    release : str
+        Release name: the file name's ``YYYYMM_`` prefix, else the layout's name.
+    basis : {"file name", "content", "header"}
+        What the release was read from.
+    note : str
+        What was inferred from what (for ``attrs["release_note"]`` and the notes).
+    """
+
+    layout: Release
+    release: str
+    basis: str
+    note: str
+
+
+def _identify(
+    candidates: list[Release], raw: pd.DataFrame, path: Path, releases: list[Release]
+) -> _Identity:
+    """Choose the release of a file from its name and, where headers are shared, its values.
+
+    The file name's ``YYYYMM_`` prefix (Ofcom's own names) gives the release when present;
+    otherwise the header does, when one layout has it. The 2019 and 2020 LA layouts share their
+    38 columns and differ in what 'SFBB availability (% premises)' counts, so for them the
+    values decide (:func:`_sfbb_meaning`), checked against the file name's month when there is
+    one.
+    """
+    prefix = _RELEASE_PREFIX.match(path.name)
+    month = prefix.group(1) if prefix else None
+    alike = all(dict(c.columns) == dict(candidates[-1].columns) for c in candidates)
+    if not alike:
+        return _identify_2019_or_2020(raw, path, month)
+    layout = candidates[-1]
+    if month:
+        note = f"Release {month} from the file name's YYYYMM_ prefix (layout {layout.name})."
+        return _Identity(layout, month, "file name", note)
+    shared = [r.name for r in releases if r is not layout and r.headers == layout.headers]
+    if not shared:
+        how = "only that layout has these columns"
+    elif len(candidates) == 1:
+        how = f"it shares its column names with {', '.join(shared)} but not their order"
+    else:
+        how = (
+            f"its column names are those of {', '.join(shared)} too, in neither's order; these "
+            f"layouts read alike, and the newest, {layout.name}, is named"
+        )
+    note = (
+        f"Release {layout.name} inferred from the header, not the file name (no YYYYMM_ "
+        f"prefix): {how}."
+    )
+    return _Identity(layout, layout.name, "header", note)
+
+
+#: Data month from which the 38-column LA layout's 'SFBB availability (% premises)' counts
+#: 30 Mbit/s or more: 201909 counts 30 to under 300 Mbit/s only, the 2020 file 30 or more.
+FIRST_INCLUSIVE_MONTH = "202001"
+
+#: What 'SFBB availability (% premises)' counts -> the layout that reads it that way.
+_SFBB_MEANINGS = {"30-300": LA_2019, "30+": LA_2020}
+_SFBB_PCT = "SFBB availability (% premises)"
+_SFBB_NUMBER = "Number of premises with SFBB availability"
+_BAND_30_300 = "Number of premises with 30<300Mbit/s download speed"
+#: Half a step of Ofcom's one-decimal percentages, plus a float margin.
+_ROUNDING = 0.05 + 1e-9
+_MEANING_WORDS = {
+    "30-300": (
+        "the 30-to-under-300 Mbit/s share, 100 x 'Number of premises with 30<300Mbit/s "
+        "download speed' / 'All Premises' (Connected Nations 2019)"
+    ),
+    "30+": (
+        "the 30 Mbit/s-or-more share, 100 x 'Number of premises with SFBB availability' / "
+        "'All Premises' (the 2020 file)"
+    ),
+}
+
+_MEANING_SHORT = {
+    "30-300": "the 30-to-under-300 Mbit/s share, as in Connected Nations 2019",
+    "30+": "the 30 Mbit/s-or-more share, as in the 2020 file",
+}
+
+
+def _identify_2019_or_2020(raw: pd.DataFrame, path: Path, month: str | None) -> _Identity:
+    """Tell Ofcom's 2019 LA file from the 2020 one (the same 38 columns) by name and values."""
+    meaning, evidence, shares = _sfbb_meaning(raw, path)
+    if month is None:
+        if meaning is None:
+            raise IngestError(
+                f"{SOURCE}: {path.name} has the 38 columns of both Ofcom's 2019 and 2020 LA "
+                f"files, and its values cannot tell them apart: {evidence}. Put the release "
+                "month in front of its name as Ofcom does, e.g. "
+                f"201909_{path.name} or 202001_{path.name}."
+            )
+        layout = _SFBB_MEANINGS[meaning]
+        note = (
+            f"Release {layout.name} inferred from the file's content, not its header (Ofcom's "
+            "2019 and 2020 LA files share these 38 columns) nor its name (no YYYYMM_ prefix): "
+            f"{evidence}, so its SFBB % is {_MEANING_SHORT[meaning]}."
+        )
+        return _Identity(layout, layout.name, "content", note)
+    expected = "30-300" if month < FIRST_INCLUSIVE_MONTH else "30+"
+    if meaning not in (None, expected):
+        telling = shares["telling"]
+        _refuse(
+            telling,
+            shares["published"],
+            raw,
+            path,
+            _SFBB_PCT,
+            f"{shares[expected][telling].iloc[0]:.1f}, {_MEANING_WORDS[expected]}, as the file "
+            f"name's month {month} says; but its values are {_MEANING_WORDS[meaning]} "
+            f"({evidence}). Check the file's name against its release",
+            keys=pd.DataFrame({"la_code": raw["laua"].str.strip()}),
+        )
+    layout = _SFBB_MEANINGS[expected]
+    agrees = "its content agrees" if meaning else "its content cannot confirm it"
+    note = (
+        f"Release {month} from the file name's YYYYMM_ prefix (layout {layout.name}: SFBB % is "
+        f"{_MEANING_SHORT[expected]}); {agrees}: {evidence}."
+    )
+    return _Identity(layout, month, "file name", note)
+
+
+def _sfbb_meaning(raw: pd.DataFrame, path: Path) -> tuple[str | None, str, dict[str, pd.Series]]:
+    """Read what a 38-column LA file's 'SFBB availability (% premises)' counts, from its values.
+
+    Each row's published SFBB % is set beside two shares recomputed from the row's own
+    counts: the 30-to-under-300 Mbit/s band and the (inclusive) SFBB number, each over All
+    Premises. A one-decimal percentage is within 0.05 of the share it rounds; where the two
+    shares differ by more than 0.1 it can match only one of them, so those rows tell the two
+    meanings apart. In Ofcom's 2019 file all 382 rows match the band (every row with premises
+    of 300 Mbit/s or more tells); in the 2020 file all 382 match the SFBB number.
+
+    Returns
+    -------
+    (str or None, str, dict of str to pandas.Series)
+        ``"30-300"``, ``"30+"``, or None when no row tells; the evidence in words; the
+        published and recomputed shares and the telling rows (for messages).
+
+    Raises
+    ------
+    IngestError
+        A telling row matching neither share, or telling rows that disagree.
+    """
+
+    def number(header: str, kind: Literal["count", "percent"]) -> pd.Series:
+        return to_number(raw, header, path=path, source=SOURCE, kind=kind).astype(float)
+
+    premises = number("All Premises", "count")
+    shares = {
+        "published": number(_SFBB_PCT, "percent"),
+        "30-300": 100 * number(_BAND_30_300, "count") / premises.where(premises > 0),
+        "30+": 100 * number(_SFBB_NUMBER, "count") / premises.where(premises > 0),
+    }
+    telling = (shares["30+"] - shares["30-300"]).abs() > 2 * _ROUNDING
+    shares["telling"] = telling
+    fits = {
+        m: telling & ((shares["published"] - shares[m]).abs() <= _ROUNDING) for m in _SFBB_MEANINGS
+    }
+    keys = pd.DataFrame({"la_code": raw["laua"].str.strip()})
+    _refuse(
+        telling & ~fits["30-300"] & ~fits["30+"],
+        shares["published"],
+        raw,
+        path,
+        _SFBB_PCT,
+        "one of two shares recomputed from the row's counts, to rounding: "
+        + " or ".join(_MEANING_WORDS.values()),
+        keys=keys,
+    )
+    counts = {m: int(f.sum()) for m, f in fits.items()}
+    if all(counts.values()):
+        usual = max(counts, key=lambda m: counts[m])
+        odd = next(m for m in _SFBB_MEANINGS if m != usual)
+        _refuse(
+            fits[odd],
+            shares["published"],
+            raw,
+            path,
+            _SFBB_PCT,
+            f"{_MEANING_WORDS[usual]}, as in {counts[usual]} other row(s); this row has "
+            f"{_MEANING_WORDS[odd]}, and one file cannot mean both",
+            keys=keys,
+        )
+    total = int(telling.sum())
+    if not total:
+        return (
+            None,
+            (
+                "in no row do the 30-to-under-300 Mbit/s and the 30 Mbit/s-or-more shares differ "
+                "by more than rounding"
+            ),
+            shares,
+        )
+    meaning = next(m for m, n in counts.items() if n)
+    header = _BAND_30_300 if meaning == "30-300" else _SFBB_NUMBER
+    evidence = (
+        f"'{_SFBB_PCT}' equals 100 x '{header}' / 'All Premises' to rounding in all {total} "
+        "row(s) where the 30-to-under-300 Mbit/s and the 30 Mbit/s-or-more shares differ"
+    )
+    return meaning, evidence, shares
 
 
 def _refuse(
@@ -809,11 +1125,51 @@ def _inclusive_sfbb(
     header_of: Mapping[str, str],
     keys: pd.DataFrame,
 ) -> None:
-    """Add inclusive (>= 30 Mbit/s) ``premises_sfbb`` / ``pct_premises_sfbb`` where derived."""
-    if layout == "2016":
+    """Make ``premises_sfbb`` / ``pct_premises_sfbb`` inclusive (>= 30 Mbit/s) in every layout.
+
+    Where a layout's SFBB counted 30 to under 300 Mbit/s only, the check that it did (it and
+    UFBB cannot overlap) comes first, so a file that already counts 30 or more is refused
+    rather than counted twice; where a layout's SFBB number is taken as inclusive, it is
+    checked to equal the 30<300 and >=300 Mbit/s bands together.
+    """
+    if layout in ("2016", "2017"):
+        parts = (
+            numbers["pct_premises_speed_30_300"]
+            + numbers["pct_premises_ufbb"]
+            + numbers["pct_premises_below_30mbit"]
+        )
+        _refuse(
+            parts > 101,
+            parts,
+            frame,
+            path,
+            (
+                header_of["pct_premises_speed_30_300"],
+                header_of["pct_premises_ufbb"],
+                header_of["pct_premises_below_30mbit"],
+            ),
+            "at most 101 (100 and the rounding of three whole-number percentages): in the "
+            f"{layout} layout SFBB excludes UFBB, so SFBB, UFBB and the premises unable to "
+            f"receive 30Mbit/s cannot overlap (is this really a {layout} file?)",
+            keys=keys,
+        )
         total = numbers["pct_premises_speed_30_300"] + numbers["pct_premises_ufbb"]
         numbers["pct_premises_sfbb"] = total.clip(upper=100.0)
         return
+    if layout in ("2019", "2020"):
+        bands = numbers["premises_speed_30_300"] + numbers["premises_speed_300_plus"]
+        mismatch = numbers["premises_sfbb"] != bands
+        if mismatch.any():
+            _refuse(
+                mismatch,
+                numbers["premises_sfbb"],
+                frame,
+                path,
+                header_of["premises_sfbb"],
+                f"the 30<300 and >=300 Mbit/s band numbers together ({bands[mismatch].iloc[0]:,}):"
+                f" the {layout} layout's SFBB number is read as premises with 30 Mbit/s or more",
+                keys=keys,
+            )
     if layout == "2018":
         sfbb = numbers["premises_speed_30_300"] + numbers["premises_ufbb"]
         limit = numbers["premises"] - numbers["premises_below_30mbit"]
