@@ -20,7 +20,16 @@ The 2016-2019 definition of "SFBB availability"
     ``speed_30_300`` band and derives the inclusive figure (2016: SFBB % + UFBB %, two whole
     numbers, so +/- 1 point; 2018: SFBB number + UFBB number; 2019: the inclusive number).
     Rows of those releases carry ``superfast_derived = True`` and a ``definition_note``, so a
-    chart or table can say so rather than mix the two definitions silently.
+    chart or table can say so rather than mix the two definitions silently. 2017 is read as
+    2016 is; Ofcom's 2020 file in 2019's columns already counts 30 Mbit/s or more.
+
+Releases whose identity is inferred
+    A release is known for sure when Ofcom's ``YYYYMM_`` prefix is in the file name. Otherwise
+    :mod:`ingest.ofcom_fixed` infers it from the file's header or, for the 2019 and 2020 files
+    that share a header, from its values (``attrs["release_basis"]``). Such rows carry
+    ``release_inferred = True`` and a ``release_label`` such as ``"Sep 2019 (inferred)"``, and
+    their ``period_source`` starts by saying so, so charts and tables never show an inferred
+    release as a named one.
 """
 
 from __future__ import annotations
@@ -58,10 +67,23 @@ RELEASE_PERIODS: dict[str, tuple[str, str]] = {
         "Connected Nations 2018 (December 2018), data as at September 2018; the file is "
         "probably Ofcom's 201809_fixed_laua_coverage_r01.csv (ofcom_fixed_laua/PROVENANCE.md)",
     ),
+    "2017": (
+        "201705",
+        "Connected Nations 2017 (December 2017); its line speeds match the House of Commons "
+        "Library's reading of Ofcom's data for May 2017 (UK average download 44.3 vs 44.6 "
+        "Mbit/s, 24 % of lines under 10 Mbit/s), and its coverage is taken to be of that month",
+    ),
     "2019": (
         "201909",
         "Connected Nations 2019 (December 2019), data as at September 2019; the file is "
-        "probably Ofcom's 201909_fixed_laua_coverage_r01.csv (ofcom_fixed_laua/PROVENANCE.md)",
+        "Ofcom's 201909_fixed_laua_coverage_r01.csv (its first and last rows as printed from "
+        "that file in istaykov/ofcom_broadband's notebook)",
+    ),
+    "2020": (
+        "202001",
+        "probably the Connected Nations update Spring 2020, data as at January 2020: the 2019 "
+        "file's columns and LA codes (before April 2020's Buckinghamshire), premises between "
+        "the 201909 and 202009 files, and the 202009 file has the 40 columns of 202105",
     ),
 }
 
@@ -70,6 +92,10 @@ RELEASE_PERIODS: dict[str, tuple[str, str]] = {
 SFBB_DERIVED: dict[str, str] = {
     "2016": (
         "Superfast derived: Ofcom's 2016 'SFBB' counted 30 to under 300 Mbit/s only; inclusive "
+        "share = SFBB % + UFBB % (whole numbers, +/- 1 point)"
+    ),
+    "2017": (
+        "Superfast derived: Ofcom's 2017 'SFBB' counted 30 to under 300 Mbit/s only; inclusive "
         "share = SFBB % + UFBB % (whole numbers, +/- 1 point)"
     ),
     "2018": (
@@ -81,6 +107,21 @@ SFBB_DERIVED: dict[str, str] = {
         "inclusive share from the (inclusive) SFBB number of premises"
     ),
 }
+
+#: First data month whose 'SFBB availability' counts 30 Mbit/s or more in every column:
+#: a ``YYYYMM`` release before it is one of the years of :data:`SFBB_DERIVED`, derived too.
+FIRST_INCLUSIVE_PERIOD = "202001"
+
+#: How a release was identified (``attrs["release_basis"]`` of :mod:`ingest.ofcom_fixed`) ->
+#: the words opening ``period_source`` when it was inferred, not read from the file name.
+INFERRED_FROM: dict[str, str] = {
+    "header": "Release inferred from the file's header (no YYYYMM_ prefix in its name)",
+    "content": "Release inferred from the file's values (no YYYYMM_ prefix in its name)",
+    "not recorded": "Release inferred (named by year only, not by Ofcom's YYYYMM_ file name)",
+}
+
+#: Words added to a release's month where its identity is inferred.
+INFERRED_LABEL = "(inferred)"
 
 _YYYYMM = re.compile(r"(20\d\d)(0[1-9]|1[0-2])")
 
@@ -154,7 +195,9 @@ def fixed_trend(coverage: pd.DataFrame, *, area: str = "la_code") -> pd.DataFram
         ``premises_sfbb`` (inclusive, >= 30 Mbit/s), ``premises_below_uso`` (numbers of
         premises) and ``pct_premises_gigabit``, ``pct_premises_sfbb``,
         ``pct_premises_below_uso`` (% of premises); e.g. the store's ``la_fixed_coverage``
-        (local-authority level). ``source_file`` and ``source`` are carried through.
+        (local-authority level). ``source_file`` and ``source`` are carried through, and so
+        is ``release_basis`` (how :mod:`ingest.ofcom_fixed` identified the release: ``"file
+        name"``, ``"header"`` or ``"content"``) where given.
     area : str, default "la_code"
         Column naming the area of each row (``"la_code"`` for local authorities,
         ``"ward_code"`` for wards); absent: every row is one area.
@@ -163,12 +206,18 @@ def fixed_trend(coverage: pd.DataFrame, *, area: str = "la_code") -> pd.DataFram
     -------
     pandas.DataFrame
         One row per area and release, oldest first: ``area`` (when present), ``release``,
-        ``period`` (``YYYYMM`` of the data), ``period_source``, ``date`` (first day of that
-        month), ``premises`` (all premises, NaN when not published), ``pct_gigabit``,
+        ``period`` (``YYYYMM`` of the data), ``period_source`` (opening with
+        :data:`INFERRED_FROM` when the release is inferred), ``date`` (first day of that
+        month), ``release_basis`` (as given; ``"not recorded"`` where not),
+        ``release_inferred`` (bool: identified otherwise than by Ofcom's ``YYYYMM_`` file name;
+        without a recorded basis, a release named by year only, since a file name's month
+        always names a release ``YYYYMM``), ``release_label`` (e.g. ``"Sep 2019
+        (inferred)"``), ``premises`` (all premises, NaN when not published), ``pct_gigabit``,
         ``pct_superfast``, ``pct_below_uso`` (% of premises; NaN when the release did not
         publish the measure), ``basis`` (``"counts"`` or ``"published %"``),
-        ``superfast_derived`` (bool) and ``definition_note`` (``""`` when none), then
-        ``source_file``/``source`` when given.
+        ``superfast_derived`` (bool: a release of :data:`SFBB_DERIVED`, or a ``YYYYMM`` one of
+        those years, before :data:`FIRST_INCLUSIVE_PERIOD`) and ``definition_note`` (``""``
+        when none), then ``source_file``/``source`` when given.
 
     Raises
     ------
@@ -182,6 +231,8 @@ def fixed_trend(coverage: pd.DataFrame, *, area: str = "la_code") -> pd.DataFram
     ...                    "premises_gigabit": [None, 100]})
     >>> fixed_trend(la)[["period", "pct_superfast", "pct_gigabit"]].values.tolist()
     [['201606', 96.0, nan], ['202105', 98.0, 50.0]]
+    >>> fixed_trend(la)["release_label"].tolist()
+    ['Jun 2016 (inferred)', 'May 2021']
     """
     if "release" not in coverage:
         raise ValueError(
@@ -197,14 +248,32 @@ def fixed_trend(coverage: pd.DataFrame, *, area: str = "la_code") -> pd.DataFram
     out["period"] = [p for p, _ in periods]
     out["period_source"] = [s for _, s in periods]
     out["date"] = pd.to_datetime(out["period"], format="%Y%m")
+    recorded = rows.get("release_basis", pd.Series(None, index=rows.index, dtype=object))
+    out["release_basis"] = recorded.astype(object).where(recorded.notna(), "not recorded")
+    named_by_year = ~out["release"].str.fullmatch(_YYYYMM.pattern)
+    out["release_inferred"] = out["release_basis"].isin(["header", "content"]) | (
+        (out["release_basis"] == "not recorded") & named_by_year
+    )
+    inferred = out["release_inferred"]
+    out.loc[inferred, "period_source"] = (
+        out.loc[inferred, "release_basis"].map(INFERRED_FROM)
+        + "; "
+        + out.loc[inferred, "period_source"]
+    )
+    out["release_label"] = [
+        f"{period_label(p)} {INFERRED_LABEL}" if flag else period_label(p)
+        for p, flag in zip(out["period"], inferred, strict=True)
+    ]
     out["premises"] = rows["premises"].astype(float) if "premises" in rows else np.nan
     by_counts = pd.Series(False, index=rows.index)
     for measure, (count, published) in MEASURES.items():
         out[measure], used = _share(rows, count, published)
         by_counts |= used
     out["basis"] = np.where(by_counts, "counts", "published %")
-    out["superfast_derived"] = out["release"].isin(list(SFBB_DERIVED))
-    out["definition_note"] = out["release"].map(SFBB_DERIVED).fillna("").astype(str)
+    year = out["period"].str[:4].where(out["period"] < FIRST_INCLUSIVE_PERIOD)
+    derived_as = out["release"].where(out["release"].isin(list(SFBB_DERIVED)), year)
+    out["definition_note"] = derived_as.map(SFBB_DERIVED).fillna("").astype(str)
+    out["superfast_derived"] = out["definition_note"] != ""
     for extra in ("source_file", "source"):
         if extra in rows:
             out[extra] = rows[extra]

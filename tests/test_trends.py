@@ -64,7 +64,8 @@ def trafford_releases(shared_data):
         table = read_fixed_la(folder / name)
         assert table.attrs["release"] == release
         row = table[table["la_code"] == TRAFFORD]
-        rows.append(row.assign(release=release, source_file=name))
+        basis = table.attrs["release_basis"]
+        rows.append(row.assign(release=release, release_basis=basis, source_file=name))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -121,6 +122,30 @@ def test_definition_change_is_flagged_not_mixed(trafford_releases):
     assert (trend.loc[["2018", "2019", "202105", "202507"], "basis"] == "counts").all()
 
 
+@pytest.mark.shared_data
+def test_releases_not_named_by_their_file_are_labelled_inferred(trafford_releases):
+    trend = fixed_trend(trafford_releases).set_index("release")
+    assert trend["release_basis"].to_dict() == {
+        "2016": "header",
+        "2018": "header",
+        "2019": "content",
+        "202105": "file name",
+        "202507": "file name",
+    }
+    assert trend["release_label"].tolist() == [
+        "Jun 2016 (inferred)",
+        "Sep 2018 (inferred)",
+        "Sep 2019 (inferred)",
+        "May 2021",
+        "Jul 2025",
+    ]
+    assert trend.loc["2019", "period_source"].startswith(
+        "Release inferred from the file's values (no YYYYMM_ prefix in its name); "
+    )
+    assert trend.loc["2016", "period_source"].startswith("Release inferred from the file's header")
+    assert trend.loc["202507", "period_source"] == "release name (Ofcom's YYYYMM file-name prefix)"
+
+
 def test_every_ingest_release_has_a_period_and_its_sfbb_definition():
     for release in LA_RELEASES:
         period, source = release_period(release.name)
@@ -136,7 +161,7 @@ def test_release_period(release, period):
     assert release_period(release)[0] == period
 
 
-@pytest.mark.parametrize("release", ["2017", "202513", "latest", ""])
+@pytest.mark.parametrize("release", ["2015", "202513", "latest", ""])
 def test_unknown_release_period_raises(release):
     with pytest.raises(ValueError, match="RELEASE_PERIODS"):
         release_period(release)
@@ -144,7 +169,8 @@ def test_unknown_release_period_raises(release):
 
 def test_period_label():
     assert period_label("201606") == "Jun 2016"
-    assert set(RELEASE_PERIODS) == set(SFBB_DERIVED)
+    # every release named by year has a month; all but 2020 published 30-300 Mbit/s only
+    assert set(RELEASE_PERIODS) == set(SFBB_DERIVED) | {"2020"}
 
 
 def test_counts_win_over_published_percentages_and_missing_is_nan():
@@ -245,3 +271,69 @@ def test_totals_from_wards_sums_counts_and_keeps_unknown_unknown():
 def test_totals_from_wards_needs_premises():
     with pytest.raises(ValueError, match="premises"):
         totals_from_wards(pd.DataFrame({"la_code": ["A"]}), release="202601")
+
+
+def test_without_a_recorded_basis_a_year_only_release_is_inferred():
+    """Stores written before release_basis: a file name's month always names a YYYYMM release."""
+    trend = fixed_trend(pd.DataFrame({"release": ["2019", "202507"], "premises": [1, 1]}))
+    assert trend["release_basis"].tolist() == ["not recorded", "not recorded"]
+    assert trend["release_inferred"].tolist() == [True, False]
+    assert trend["release_label"].tolist() == ["Sep 2019 (inferred)", "Jul 2025"]
+    assert trend.loc[0, "period_source"].startswith("Release inferred (named by year only")
+
+
+def test_a_recorded_basis_wins_over_the_name():
+    coverage = pd.DataFrame(
+        {
+            "release": ["202507", "201909"],
+            "release_basis": ["header", "file name"],  # a renamed copy; a file named 201909_
+            "premises": [1, 1],
+        }
+    )
+    trend = fixed_trend(coverage).set_index("release")
+    assert trend["release_inferred"].to_dict() == {"201909": False, "202507": True}
+    assert trend.loc["202507", "release_label"] == "Jul 2025 (inferred)"
+
+
+@pytest.mark.parametrize(
+    ("release", "period", "derived"),
+    [
+        ("2017", "201705", "2017"),
+        ("201909", "201909", "2019"),  # the 2019 layout under Ofcom's file name
+        ("201705", "201705", "2017"),
+        ("2020", "202001", ""),  # 2019's columns, SFBB % of 30 Mbit/s or more
+        ("202001", "202001", ""),
+    ],
+)
+def test_superfast_is_derived_for_every_release_before_2020(release, period, derived):
+    trend = fixed_trend(pd.DataFrame({"release": [release], "pct_premises_sfbb": [90.0]}))
+    assert trend.loc[0, "period"] == period
+    assert trend.loc[0, "definition_note"] == SFBB_DERIVED.get(derived, "")
+    assert bool(trend.loc[0, "superfast_derived"]) == bool(derived)
+
+
+def test_2020_file_in_2019_columns_joins_the_trend_as_an_inferred_release(shared_data, tmp_path):
+    """Ofcom's 2019 file with its SFBB % written as in 2020 (30 Mbit/s or more), read by ingest."""
+    with open(shared_data / "ofcom_fixed_laua" / LA_FILES["2019"], newline="") as handle:
+        header, *body = list(csv.reader(handle))
+    at = {h: i for i, h in enumerate(header)}
+    for cells in body:
+        inclusive = 100 * int(cells[at["Number of premises with SFBB availability"]])
+        cells[at["SFBB availability (% premises)"]] = (
+            f"{inclusive / int(cells[at['All Premises']]):.1f}"
+        )
+    path = tmp_path / "2020_copy.csv"
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *body])
+    table = read_fixed_la(path)
+    row = table[table["la_code"] == TRAFFORD].assign(
+        release=table.attrs["release"], release_basis=table.attrs["release_basis"]
+    )
+    trend = fixed_trend(row)
+    assert trend.loc[0, ["release", "period", "release_label"]].tolist() == [
+        "2020",
+        "202001",
+        "Jan 2020 (inferred)",
+    ]
+    assert trend.loc[0, "pct_superfast"] == pytest.approx(100 * 104_593 / 107_154)
+    assert not trend.loc[0, "superfast_derived"]
