@@ -363,7 +363,10 @@ def trend_chart(trend: pd.DataFrame) -> Figure:
     """Chart gigabit, superfast and below-USO shares of premises across Ofcom releases.
 
     Superfast values derived for the 2016-2019 definition (``superfast_derived``) are drawn
-    as hollow markers and named so in the legend.
+    as hollow markers and named so in the legend. A release whose identity was inferred from
+    its file's header or values, not read from Ofcom's ``YYYYMM_`` file name
+    (``release_inferred``), has "(inferred)" under its month on the axis, explained in a
+    footnote.
 
     Parameters
     ----------
@@ -403,9 +406,7 @@ def trend_chart(trend: pd.DataFrame) -> Figure:
                     label="superfast derived (2016-2019 definition)",
                 )
         ax.set_ylabel("% of premises", fontsize=7)
-        ax.set_xticks(
-            trend["date"], [trends.period_label(p).replace(" ", "\n") for p in trend["period"]]
-        )
+        ax.set_xticks(trend["date"], [label.replace(" ", "\n") for label in trend["release_label"]])
         ax.margins(x=0.08)
         ax.tick_params(labelsize=6.5)
         ax.grid(alpha=0.3, linewidth=0.5)
@@ -417,6 +418,12 @@ def trend_chart(trend: pd.DataFrame) -> Figure:
     if trend.empty:
         coverage.text(
             0.5, 0.5, "no Ofcom release in the store", ha="center", transform=coverage.transAxes
+        )
+    if trend["release_inferred"].any():
+        fig.supxlabel(
+            f"{trends.INFERRED_LABEL}: release identified from the file's header or values, "
+            "not from Ofcom's YYYYMM file name",
+            fontsize=6,
         )
     return fig
 

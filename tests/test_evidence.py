@@ -393,3 +393,77 @@ def test_the_apps_weights_and_thresholds_shape_the_pack(demo_store):
     assert pack.wards["fixed_not_spot"].tolist() == fixed
     text = " ".join(_pages(render_pdf(pack)))
     assert "at least 7.5% of its premises are below the USO" in " ".join(text.split())
+
+
+# --- the trend chart labels inferred releases -----------------------------------------------
+
+
+def _tick_labels(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+
+
+def _figure_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_trend_chart_labels_releases_inferred_from_header_or_values():
+    from evidence.charts import png_bytes, trend_chart
+    from geo.trends import fixed_trend
+
+    trend = fixed_trend(
+        pd.DataFrame(
+            {
+                "release": ["2018", "2019", "202105"],
+                "release_basis": ["header", "content", "file name"],
+                "premises": [100, 100, 100],
+                "premises_sfbb": [90, 95, 98],
+                "premises_below_uso": [3, 2, 1],
+            }
+        )
+    )
+    fig = trend_chart(trend)
+    ticks = _tick_labels(fig)
+    assert ticks.count("Sep\n2018\n(inferred)") == 2  # both panels
+    assert ticks.count("Sep\n2019\n(inferred)") == 2
+    assert ticks.count("May\n2021") == 2  # named by Ofcom's file name: no label
+    footnote = _figure_texts(fig)
+    assert any(
+        t.startswith("(inferred): release identified from the file's header or values")
+        for t in footnote
+    )
+    assert png_bytes(fig)[:8] == b"\x89PNG\r\n\x1a\n"  # it draws
+
+
+def test_trend_chart_of_named_releases_says_nothing_inferred():
+    from evidence.charts import trend_chart
+    from geo.trends import fixed_trend
+
+    trend = fixed_trend(
+        pd.DataFrame(
+            {"release": ["202105", "202507"], "premises": [10, 10], "premises_gigabit": [5, 9]}
+        )
+    )
+    fig = trend_chart(trend)
+    assert not [t for t in _tick_labels(fig) + _figure_texts(fig) if "inferred" in t]
+
+
+@pytest.mark.shared_data
+def test_trafford_trend_chart_and_csv_say_which_releases_are_inferred(trafford_pack, tmp_path):
+    from evidence.charts import trend_chart
+
+    ticks = _tick_labels(trend_chart(trafford_pack.trend))
+    assert [t for t in ticks[: len(trafford_pack.trend)] if "(inferred)" in t] == [
+        "Jun\n2016\n(inferred)",
+        "Sep\n2018\n(inferred)",
+        "Sep\n2019\n(inferred)",
+    ]
+    paths = {p.name: p for p in write_pack(trafford_pack, tmp_path)}
+    table = pd.read_csv(paths[f"{TRAFFORD}_trend.csv"], dtype=str).set_index("Ofcom release")
+    inferred = table["Data month source"].str.startswith("Release inferred")
+    assert inferred.to_dict() == {
+        "2016": True,
+        "2018": True,
+        "2019": True,
+        "202105": False,
+        "202507": False,
+    }
