@@ -880,8 +880,9 @@ def _sfbb_meaning(raw: pd.DataFrame, path: Path) -> tuple[str | None, str, dict[
     counts: the 30-to-under-300 Mbit/s band and the (inclusive) SFBB number, each over All
     Premises. A one-decimal percentage is within 0.05 of the share it rounds; where the two
     shares differ by more than 0.1 it can match only one of them, so those rows tell the two
-    meanings apart. In Ofcom's 2019 file all 382 rows match the band (every row with premises
-    of 300 Mbit/s or more tells); in the 2020 file all 382 match the SFBB number.
+    meanings apart. In Ofcom's 2019 file all 382 rows match the band, 381 of them telling
+    (Orkney has no premises of 300 Mbit/s or more); in the 2020 file all 382 match the SFBB
+    number, 381 telling.
 
     Returns
     -------
