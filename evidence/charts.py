@@ -29,7 +29,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from evidence.figures import EvidencePack, attributions, choose_indicator, source_label
 from evidence.plans import month_label
-from geo import trends
+from geo import index, trends
 from geo.indicators import SHARES, Indicator, releases_behind
 from geo.maps import NO_DATA, PALETTE, classify
 from ingest.settings import ANALYSIS_CRS
@@ -193,18 +193,28 @@ def legend_title(indicator: Indicator) -> str:
     >>> from geo.indicators import INDICATORS
     >>> legend_title(INDICATORS["pct_residents_65_plus"])
     'Residents aged 65 and over (% of residents)'
+    >>> legend_title(INDICATORS["imd_average_score"]).endswith("(score, higher = more deprived)")
+    True
     """
     if indicator.unit == "%":
         whole = SHARES.get(indicator.name, ("", ""))[1]
+        # a Census share's label already says its base ("aged 16 and over", "households")
         unit = (
-            f"% of {whole.replace('bduk_premises', 'BDUK recognised premises')}" if whole else "%"
+            f"% of {whole.replace('bduk_premises', 'BDUK recognised premises')}"
+            if whole and not whole.endswith("_base")
+            else "%"
         )
+    elif indicator.unit == "score":
+        unit = (
+            "score, 0 to 10"
+            if indicator.name == index.RISK_INDEX.name
+            else "score, higher = more deprived"
+        )
+    elif indicator.unit == "rank":
+        unit = "rank"
     else:
-        unit = {"premises": "number of premises", "people": "number of people",
-                "postcodes": "number of postcodes", "score": "score, 0 to 10"}.get(
-            indicator.unit, indicator.unit
-        )  # fmt: skip
-    return f"{indicator.label} ({unit})"
+        unit = f"number of {indicator.unit}"
+    return f"{indicator.label.removesuffix(' (number)')} ({unit})"
 
 
 @dataclass(frozen=True)

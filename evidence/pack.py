@@ -179,6 +179,7 @@ def _trend_table(pack: EvidencePack) -> pd.DataFrame:
     columns = {
         "period": "Data month (YYYYMM)",
         "release": "Ofcom release",
+        "release_label": "Ofcom release (as labelled)",
         "source_file": "File",
         "premises": "Premises (number)",
         "pct_gigabit": "Gigabit-capable (% of premises)",

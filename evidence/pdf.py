@@ -370,7 +370,7 @@ def _trend_section(pack: EvidencePack) -> list[Flowable]:
         premises = "not published" if pd.isna(row["premises"]) else f"{row['premises']:,.0f}"
         rows.append(
             [
-                trends.period_label(row["period"]),
+                row["release_label"],
                 row.get("source_file", ""),
                 premises,
                 _pct(row["pct_gigabit"]),

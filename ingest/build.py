@@ -582,7 +582,13 @@ def _fixed_la(inventory: Inventory, b: _Build) -> pd.DataFrame:
             b.note(f"{path.name} ({table.attrs['release']}) has no row for {b.la_code}")
             continue
         b.used("ofcom_fixed_la", path, table, 1)
-        rows.append(row.assign(release=table.attrs["release"], source_file=path.name))
+        rows.append(
+            row.assign(
+                release=table.attrs["release"],
+                release_basis=table.attrs["release_basis"],
+                source_file=path.name,
+            )
+        )
         tables.append((table.attrs["release"], path.name, table))
     if not rows:
         return pd.DataFrame()

@@ -467,3 +467,26 @@ def test_trafford_trend_chart_and_csv_say_which_releases_are_inferred(trafford_p
         "202105": False,
         "202507": False,
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        (
+            "pct_residents_no_qualifications",
+            "Residents aged 16 and over with no qualifications (%)",
+        ),
+        (
+            "households_one_person_66_plus",
+            "One-person households aged 66 and over (number of households)",
+        ),
+        ("imd_average_score", "(score, higher = more deprived)"),
+        ("pct_residents_65_plus", "Residents aged 65 and over (% of residents)"),
+    ],
+)
+def test_legend_titles_say_each_unit_in_plain_words(name, title):
+    from evidence.charts import legend_title
+    from geo.indicators import INDICATORS
+
+    assert legend_title(INDICATORS[name]).endswith(title)
+    assert "_base" not in legend_title(INDICATORS[name])
