@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-$(DEMO): $(STAMP) $(wildcard ingest/*.py)
+$(DEMO): $(STAMP) $(wildcard ingest/*.py ingest/sources/*.py)
 	$(BIN)/python -m ingest demo --store $(STORE)
 
 demo: $(DEMO)

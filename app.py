@@ -20,9 +20,10 @@ from geo.indicators import INDICATORS, ward_card
 from geo.maps import choropleth, classify, format_value
 from geo.postcodes import find_postcode
 from geo.trends import fixed_trend
-from ingest import ofcom_api, settings, store
+from ingest import settings, store
 from ingest._errors import IngestError
-from ingest.venues import read_venues
+from ingest.sources import ofcom_api
+from ingest.sources.venues import read_venues
 from ingest.web_assets import local_leaflet
 
 st.set_page_config(page_title="Digital inclusion map", layout="wide")

@@ -1,6 +1,6 @@
 """Benchmark: a national BDUK "Premises in BDUK plans" set counted by ward, against pyarrow.
 
-Generates a national-size set in the real layout (:data:`ingest.bduk.HEADER_2025`, header
+Generates a national-size set in the real layout (:data:`ingest.sources.bduk.HEADER_2025`, header
 verbatim, flags ``true``/``false``): ``--rows`` premises (default 30,000,000) in one CSV per
 local authority district of England and Wales, in one folder per region (the national release
 is zipped by region), in a temporary folder under ``/tmp``. The authorities, their names and
@@ -16,11 +16,11 @@ Then, each in its own child process so that each peak resident memory is its own
 
 - **floor**: ``pyarrow.csv.read_csv`` of every file in turn (all 28 columns, types inferred,
   threaded), keeping nothing: parsing alone;
-- **ours**: :func:`ingest.bduk_national.plans_by_area_national` on every file (DuckDB, with
+- **ours**: :func:`ingest.sources.bduk_national.plans_by_area_national` on every file (DuckDB, with
   every check of the one-authority reader);
-- **naive**: :func:`ingest.bduk.read_bduk_premises` of each file (pandas), the columns
+- **naive**: :func:`ingest.sources.bduk.read_bduk_premises` of each file (pandas), the columns
   :func:`geo.gigabit.plans_by_area` uses kept, ``pandas.concat``, then ``plans_by_area``;
-- **one authority**: :func:`ingest.bduk.read_bduk_premises` of Coventry's file alone.
+- **one authority**: :func:`ingest.sources.bduk.read_bduk_premises` of Coventry's file alone.
 
 Prints every run's time, its ratio to the floor, each process's peak resident memory, checks
 that every row is counted (rows read = placed + not placed, and equal to the rows generated and
@@ -226,7 +226,7 @@ def generate(folder: Path, lookup_path: Path, rows: int, n_postcodes: int) -> di
     import numpy as np
     import pandas as pd
 
-    from ingest import bduk, ons_geography
+    from ingest.sources import bduk, ons_geography
 
     start = time.perf_counter()
     rng = np.random.default_rng(SEED)
@@ -337,8 +337,8 @@ def floor(folder: Path, out: Path, limit: int | None) -> dict:
 
 
 def ours(folder: Path, out: Path, limit: int | None) -> dict:
-    """ingest.bduk_national.plans_by_area_national on every file."""
-    from ingest.bduk_national import plans_by_area_national
+    """ingest.sources.bduk_national.plans_by_area_national on every file."""
+    from ingest.sources.bduk_national import plans_by_area_national
 
     directory = _directory(folder)
     loaded = peak_mb()
@@ -360,7 +360,7 @@ def naive(folder: Path, out: Path, limit: int | None) -> dict:
     import pandas as pd
 
     from geo.gigabit import plans_by_area
-    from ingest.bduk import read_bduk_premises
+    from ingest.sources.bduk import read_bduk_premises
 
     directory = _directory(folder)
     loaded = peak_mb()
@@ -396,7 +396,7 @@ def _plans_of_files(paths: list[Path], directory, areas):
     import pandas as pd
 
     from geo.gigabit import plans_by_area
-    from ingest.bduk import read_bduk_premises
+    from ingest.sources.bduk import read_bduk_premises
 
     premises = pd.concat([read_bduk_premises(p)[USED] for p in paths], ignore_index=True)
     return plans_by_area(premises, directory, areas=areas), premises["uprn"].to_numpy()
@@ -419,7 +419,7 @@ def on_dask(folder: Path, out: Path, limit: int | None) -> dict:
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
-        client.run(__import__, "ingest.bduk")  # imports are start-up, not work
+        client.run(__import__, "ingest.sources.bduk")  # imports are start-up, not work
         shared = client.scatter([directory, areas], broadcast=True)
         start = time.perf_counter()
         tasks = [dask.delayed(_plans_of_files)(files[i : i + size], *shared)
@@ -441,8 +441,8 @@ def on_dask(folder: Path, out: Path, limit: int | None) -> dict:
 
 
 def one_authority(folder: Path, out: Path, limit: int | None) -> dict:
-    """ingest.bduk.read_bduk_premises of the 186,000-row file alone."""
-    from ingest.bduk import read_bduk_premises
+    """ingest.sources.bduk.read_bduk_premises of the 186,000-row file alone."""
+    from ingest.sources.bduk import read_bduk_premises
 
     (path,) = (folder / RELEASE).rglob(f"{ONE_LA}.csv")
     start = time.perf_counter()

@@ -51,7 +51,8 @@ import shapely
 
 from geo import index, maps
 from geo.indicators import INDICATORS, Indicator
-from ingest import build, demo, ons_geography, store
+from ingest import build, demo, store
+from ingest.sources import ons_geography
 
 SHARED_DATA = Path("../shared/data")
 NATIONAL = Path("ons_wards_dec2022_uk_bsc/Wards_December_2022_Boundaries_UK_BSC.gpkg")

@@ -147,7 +147,8 @@ def generate(
     import pandas as pd
     import pyproj
 
-    from ingest import demo, ofcom_fixed, ons_geography
+    from ingest import demo
+    from ingest.sources import ofcom_fixed, ons_geography
 
     rng = np.random.default_rng(SEED)
     wards = ons_geography.read_wards(wards_path)
@@ -337,7 +338,8 @@ def ours(folder: Path, wards_path: Path, out: Path) -> dict:
     import pandas as pd
 
     from geo import indicators, joins, maps, postcodes
-    from ingest import ofcom_fixed, ons_geography, store
+    from ingest import store
+    from ingest.sources import ofcom_fixed, ons_geography
 
     steps = Steps()
     wards = steps.run("read wards", lambda: ons_geography.read_wards(wards_path))

@@ -1,4 +1,4 @@
-"""Benchmark: calls a minute ``ingest.ofcom_api.fetch`` achieves against a rate-limited server.
+"""Benchmark: calls a minute ``ingest.sources.ofcom_api.fetch`` makes against a rate limit.
 
 A local HTTP server on 127.0.0.1 (``http.server.ThreadingHTTPServer``, in this file) stands for
 Ofcom's gateway (Azure API Management) with its clock scaled down: at most ``--limit`` calls
@@ -11,8 +11,8 @@ ofcom_api.md``): mobile ``{"PostCode", "Availability", "DBName"}``, broadband ``
 "Count", "Availability"}``, 2 to 6 premises, each with ``UPRN``, ``AddressShortDescription``,
 ``PostCode`` and every field of ``MOBILE_FIELDS`` or ``BROADBAND_FIELDS``.
 
-:func:`ingest.ofcom_api.fetch` then asks both endpoints for ``--postcodes`` postcodes (default
-300: 600 calls, six windows) with ``rate`` set to the limit on the scaled clock,
+:func:`ingest.sources.ofcom_api.fetch` then asks both endpoints for ``--postcodes`` postcodes
+(default 300: 600 calls, six windows) with ``rate`` set to the limit on the scaled clock,
 ``limit * 60 / window`` calls a real minute, its back-off scaled down likewise (the default
 first back-off of 1 s becomes 0.1 s) and its cache in a temporary folder (``DIM_CACHE``). The
 server notes each request's path, time and answer, so the script prints:
@@ -42,7 +42,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from rich.console import Console
 
-from ingest import ofcom_api, settings
+from ingest import settings
+from ingest.sources import ofcom_api
 
 KEY = "bench-key"
 DB_NAME = "MobileAvailability-202406041254"

@@ -9,10 +9,10 @@ in one quarter of Ookla's data) and again in other files (other quarters). Then 
 one run:
 
 - pyarrow reading the five columns used, file after file (the floor: no checks, no sums);
-- the single-machine path: ``ingest.ookla.read_piece`` then ``geo.premises.ward_sums`` on each
-  row group in turn, in one process, then ``combine_sums`` and ``ward_speeds``;
+- the single-machine path: ``ingest.sources.ookla.read_piece`` then ``geo.premises.ward_sums``
+  on each row group in turn, in one process, then ``combine_sums`` and ``ward_speeds``;
 - the dask path on a ``distributed.LocalCluster`` of 1 and then of 2 worker processes (one
-  thread each): ``ingest.ookla.read_tiles_dask`` then ``geo.premises.ward_speeds_dask``;
+  thread each): ``ingest.sources.ookla.read_tiles_dask`` then ``geo.premises.ward_speeds_dask``;
 
 and prints rows per second, ratios, each process's peak resident memory, and checks that the
 three results are equal to the last digit and conserve the generated totals.
@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from geo import premises
-from ingest import ons_geography, ookla
+from ingest.sources import ons_geography, ookla
 
 SHARED_DATA = Path("../shared/data")
 NATIONAL = Path("ons_wards_dec2022_uk_bsc") / "Wards_December_2022_Boundaries_UK_BSC.gpkg"
@@ -201,7 +201,7 @@ def on_dask(folder: Path, wards_path: Path, workers: int) -> dict:
         ) as cluster,
         Client(cluster) as client,
     ):
-        for module in ("geo.premises", "ingest.ookla"):  # imports are start-up, not work
+        for module in ("geo.premises", "ingest.sources.ookla"):  # imports are start-up, not work
             client.run(importlib.import_module, module)
         start_s = time.perf_counter() - tick
         start = time.perf_counter()

@@ -30,9 +30,9 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 from evidence.figures import EvidencePack, attributions, choose_indicator, source_label
 from evidence.plans import month_label
 from geo import index, trends
+from geo.crs import ANALYSIS_CRS
 from geo.indicators import SHARES, Indicator, releases_behind
 from geo.maps import NO_DATA, PALETTE, classify
-from ingest.settings import ANALYSIS_CRS
 
 #: Not-spot class of a ward by (fixed flag, mobile flag), each "yes", "no" or "unknown": its
 #: legend label and colour (darker = worse; grey where the class rests on an unknown flag).

@@ -1,7 +1,7 @@
 """Premises-level coverage (Ofcom's Connected Nations API) summed to wards. Pure functions.
 
 Ofcom's API answers, for one postcode, every premises (UPRN) with its mobile ratings per
-operator and its maximum predicted fixed speeds (:mod:`ingest.ofcom_api`). This module
+operator and its maximum predicted fixed speeds (:mod:`ingest.sources.ofcom_api`). This module
 
 - flags each premises (:data:`MEASURES`): no good indoor data from any network (Ofcom's
   mobile not-spot: every operator's indoor data rating below
@@ -50,7 +50,7 @@ from geo.thresholds import (
 #: ``ward_code`` of the row that sums the premises of postcodes in no ward.
 OUTSIDE_WARDS = "(outside every ward)"
 
-#: Operator column prefixes of :mod:`ingest.ofcom_api` and the networks' names.
+#: Operator column prefixes of :mod:`ingest.sources.ofcom_api` and the networks' names.
 OPERATORS = {"ee": "EE", "three": "Three", "o2": "O2", "vodafone": "Vodafone"}
 
 #: Premises checked, by what was asked of them: ``mobile``, ``fixed`` (broadband) or ``both``.
@@ -515,7 +515,7 @@ def postcode_summary(premises: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     premises : pandas.DataFrame
-        One postcode's premises (:func:`ingest.ofcom_api.live_lookup`): the ratings
+        One postcode's premises (:func:`ingest.sources.ofcom_api.live_lookup`): the ratings
         ``{operator}_{data,voice}_{indoor,outdoor}`` (NaN where not answered).
 
     Returns

@@ -1,6 +1,6 @@
 """Premises-level gigabit plans (BDUK) and mobile not-spot postcodes, summed to wards. Pure.
 
-Every premises of BDUK's "Premises in BDUK plans" (:func:`ingest.bduk.read_bduk_premises`)
+Every premises of BDUK's "Premises in BDUK plans" (:func:`ingest.sources.bduk.read_bduk_premises`)
 falls in exactly one **plan status** (:data:`PLAN_STATUSES`), tested in this order:
 
 1. ``gigabit_now``: a gigabit-capable connection is available now (``current_gigabit``);
@@ -81,7 +81,7 @@ def plan_status(premises: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     premises : pandas.DataFrame
-        :func:`ingest.bduk.read_bduk_premises` rows (flags ``current_gigabit``,
+        :func:`ingest.sources.bduk.read_bduk_premises` rows (flags ``current_gigabit``,
         ``in_gis_contract``, ``in_voucher_project``, ``future_gigabit`` and
         ``subsidy_status``).
 
@@ -162,7 +162,7 @@ def plans_by_area(
     Parameters
     ----------
     premises : pandas.DataFrame
-        :func:`ingest.bduk.read_bduk_premises` rows of one authority.
+        :func:`ingest.sources.bduk.read_bduk_premises` rows of one authority.
     postcode_area : pandas.Series
         Area code (ward or constituency) indexed by postcode in the one-space form
         (``"M15 4AB"``), one entry per directory postcode; NA for a postcode in no area.
@@ -232,7 +232,7 @@ def contracts_by_area(premises: pd.DataFrame, postcode_area: pd.Series) -> pd.Da
     Parameters
     ----------
     premises : pandas.DataFrame
-        :func:`ingest.bduk.read_bduk_premises` rows.
+        :func:`ingest.sources.bduk.read_bduk_premises` rows.
     postcode_area : pandas.Series
         Area code indexed by postcode, as for :func:`plans_by_area`.
 
@@ -302,7 +302,7 @@ def plan_changes(
     Parameters
     ----------
     before, now : pandas.DataFrame
-        :func:`ingest.bduk.read_bduk_premises` rows of the older and the newer release.
+        :func:`ingest.sources.bduk.read_bduk_premises` rows of the older and the newer release.
     postcode_area : pandas.Series
         Area code indexed by postcode, as for :func:`plans_by_area`.
     areas : pandas.Index
@@ -399,7 +399,7 @@ def not_spot_premises(
     ----------
     not_spots : pandas.Series
         Listed postcodes (one-space form): the ``postcode`` column of
-        :func:`ingest.ofcom_notspots.read_not_spot_postcodes`.
+        :func:`ingest.sources.ofcom_notspots.read_not_spot_postcodes`.
     postcode_area : pandas.Series
         Area code indexed by postcode, as for :func:`plans_by_area`.
     premises_per_postcode : pandas.Series or None

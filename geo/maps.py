@@ -29,8 +29,8 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
+from geo.crs import ANALYSIS_CRS, WEB_CRS
 from geo.indicators import Indicator
-from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
 #: Viridis in five steps, light (better) to dark (worse).
 PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")

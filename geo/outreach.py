@@ -1,8 +1,8 @@
 """Outreach planning: which wards a set of venues reaches on foot, and which high-risk wards none.
 
 Pure functions: frames in, frames out, no file or network I/O. Venues are the frame
-:func:`ingest.venues.read_venues` returns (``name``, ``lon``/``lat`` WGS84); wards are the ward
-store's GeoDataFrame (EPSG:27700, ``ward_code``, ``ward_name``, ``residents``,
+:func:`ingest.sources.venues.read_venues` returns (``name``, ``lon``/``lat`` WGS84); wards are
+the ward store's GeoDataFrame (EPSG:27700, ``ward_code``, ``ward_name``, ``residents``,
 ``residents_65_plus``); postcodes are the place's postcode directory (``postcode``,
 ``lon``/``lat`` WGS84 centroids, ``ward_code``).
 
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from geo._checks import require_columns
+from geo.crs import ANALYSIS_CRS
 from geo.postcodes import postcode_points
-from ingest.settings import ANALYSIS_CRS
 
 #: Walking catchment of a venue, metres, straight line. 800 m is about 10 minutes' walk at
 #: 4.8 km/h (3 mph), the "10-minute walk" or 800 m "pedshed" of UK planning practice: Manual
@@ -91,7 +91,7 @@ def venue_points(venues: pd.DataFrame) -> gpd.GeoDataFrame:
     ----------
     venues : pandas.DataFrame
         One row per venue with ``name``, ``lon`` and ``lat`` (degrees, WGS84), as
-        :func:`ingest.venues.read_venues` returns. Other columns are carried over.
+        :func:`ingest.sources.venues.read_venues` returns. Other columns are carried over.
 
     Returns
     -------
@@ -118,7 +118,7 @@ def venue_points(venues: pd.DataFrame) -> gpd.GeoDataFrame:
         raise ValueError(
             f"venues: {int(bad.sum())} venue(s) have no lon/lat in degrees (e.g. "
             f"{venues.loc[first, 'name']!r}: lon {lon[first]}, lat {lat[first]}); expected WGS84 "
-            "degrees for every venue. Read venue files with ingest.venues.read_venues()."
+            "degrees for every venue. Read venue files with ingest.sources.venues.read_venues()."
         )
     points = gpd.GeoDataFrame(
         venues, geometry=gpd.points_from_xy(lon, lat, crs="EPSG:4326")

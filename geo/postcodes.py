@@ -1,9 +1,10 @@
 """Postcodes: centroids as points, the ward of each postcode, search, and coverage per ward.
 
 Pure functions: frames in, frames out, no file or network I/O. The postcode directory is the
-frame :func:`ingest.ons_geography.read_postcodes` returns (``postcode`` in the one-space form
-``"M15 4AB"``, ``ward_code``, ``lon``/``lat`` WGS84 centroids, NaN where ONSPD has no grid
-reference); Ofcom's postcode coverage is :func:`ingest.ofcom_fixed.read_fixed_postcode`'s frame.
+frame :func:`ingest.sources.ons_geography.read_postcodes` returns (``postcode`` in the one-space
+form ``"M15 4AB"``, ``ward_code``, ``lon``/``lat`` WGS84 centroids, NaN where ONSPD has no grid
+reference); Ofcom's postcode coverage is the frame of
+:func:`ingest.sources.ofcom_fixed.read_fixed_postcode`.
 
 How a postcode gets its ward (:func:`postcodes_to_wards`)
 ---------------------------------------------------------
@@ -82,7 +83,7 @@ def postcode_points(postcodes: pd.DataFrame, *, crs: str | CRS = "EPSG:27700") -
     ----------
     postcodes : pandas.DataFrame
         One row per postcode with ``postcode``, ``lon`` and ``lat`` (degrees, WGS84), as
-        :func:`ingest.ons_geography.read_postcodes` returns; ``lon``/``lat`` NaN where the
+        :func:`ingest.sources.ons_geography.read_postcodes` returns; ``lon``/``lat`` NaN where the
         directory has no grid reference. Other columns are carried over.
     crs : str or pyproj.CRS, default "EPSG:27700"
         CRS of the returned points (British National Grid, metres, for analysis).
@@ -185,7 +186,8 @@ def postcodes_to_wards(
         ``wards`` are given) and/or ``lon``, ``lat`` (WGS84 centroid, NaN if unknown).
     wards : geopandas.GeoDataFrame, optional
         Ward polygons with ``ward_code``, in a projected CRS in metres (EPSG:27700, as
-        :func:`ingest.ons_geography.read_wards` returns). None: use the directory codes only.
+        :func:`ingest.sources.ons_geography.read_wards` returns). None: use the directory codes
+        only.
     tolerance_m : float, default :data:`NEAREST_TOLERANCE_M` (50 m)
         Largest distance from a centroid to a ward polygon for the ``"nearest"`` method.
     unmatched : {"raise", "report"}, default "raise"
@@ -360,7 +362,7 @@ def find_postcode(query: str, postcodes: pd.DataFrame) -> pd.Series | None:
         Postcode as typed, any case and spacing (``"m15 4ab"``, ``"M154AB"``).
     postcodes : pandas.DataFrame
         Directory with ``postcode`` in the one-space form (``"M15 4AB"``), as
-        :func:`ingest.ons_geography.read_postcodes` returns.
+        :func:`ingest.sources.ons_geography.read_postcodes` returns.
 
     Returns
     -------
@@ -415,7 +417,7 @@ def postcode_coverage_by_ward(coverage: pd.DataFrame, postcode_wards: pd.DataFra
     Parameters
     ----------
     coverage : pandas.DataFrame
-        :func:`ingest.ofcom_fixed.read_fixed_postcode` frame (one or several postcode areas
+        :func:`ingest.sources.ofcom_fixed.read_fixed_postcode` frame (one or several postcode areas
         concatenated): ``postcode_space`` (or ``postcode``), ``pct_premises_below_uso`` (from
         2026 "unable to receive decent broadband from fixed or FWA") and
         ``pct_premises_gigabit``, in % of the postcode's premises.
@@ -454,7 +456,7 @@ def postcode_coverage_by_ward(coverage: pd.DataFrame, postcode_wards: pd.DataFra
         coverage,
         [key, "pct_premises_below_uso", "pct_premises_gigabit"],
         argument="coverage",
-        hint=" Read it with ingest.ofcom_fixed.read_fixed_postcode().",
+        hint=" Read it with ingest.sources.ofcom_fixed.read_fixed_postcode().",
     )
     require_columns(
         postcode_wards,

@@ -419,7 +419,7 @@ def _whole_numbers(tiles: pd.DataFrame, column: str) -> np.ndarray:
     if not np.issubdtype(values.dtype, np.integer):
         raise ValueError(
             f"tiles column {column!r} has dtype {values.dtype}; expected whole numbers >= 0 "
-            "(read the tiles with ingest.ookla)"
+            "(read the tiles with ingest.sources.ookla)"
         )
     if (values < 0).any():
         raise ValueError(f"tiles column {column!r} has negative values; expected >= 0")
@@ -439,10 +439,11 @@ def ward_sums(tiles: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     Parameters
     ----------
     tiles : pandas.DataFrame
-        Zoom-16 tiles with :data:`TILE_COLUMNS` (as read by ``ingest.ookla``); other columns
+        Zoom-16 tiles with :data:`TILE_COLUMNS` (as read by ``ingest.sources.ookla``); other columns
         are ignored.
     wards : geopandas.GeoDataFrame
-        Wards with ``ward_code``, polygons and a CRS (e.g. ``ingest.ons_geography.read_wards``).
+        Wards with ``ward_code``, polygons and a CRS (e.g. from
+        ``ingest.sources.ons_geography.read_wards``).
 
     Returns
     -------
@@ -576,7 +577,7 @@ def ward_speeds_dask(tiles: dd.DataFrame, wards: gpd.GeoDataFrame) -> WardSpeeds
     Parameters
     ----------
     tiles : dask.dataframe.DataFrame
-        Zoom-16 tiles with :data:`TILE_COLUMNS` (e.g. ``ingest.ookla.read_tiles_dask``).
+        Zoom-16 tiles with :data:`TILE_COLUMNS` (e.g. ``ingest.sources.ookla.read_tiles_dask``).
     wards : geopandas.GeoDataFrame
         Wards with ``ward_code``, polygons and a CRS.
 

@@ -1,6 +1,6 @@
 """Change in fixed broadband coverage across Ofcom Connected Nations releases. No I/O.
 
-Input is the canonical schema of :mod:`ingest.ofcom_fixed` with one row per release (and per
+Input is the canonical schema of :mod:`ingest.sources.ofcom_fixed` with one row per release (and per
 area): the store's ``la_fixed_coverage`` table (one local authority, every LA-level release
 found) or ward totals of an output-area release (:func:`totals_from_wards`). Output is one
 row per release with three shares of premises on one definition each:
@@ -16,8 +16,8 @@ published (2016 has percentages only).
 
 The 2016-2019 definition of "SFBB availability"
     Ofcom's 2016 and 2018 files, and the 2019 percentage column, count only premises with 30
-    to under 300 Mbit/s under "SFBB availability". :mod:`ingest.ofcom_fixed` keeps that as the
-    ``speed_30_300`` band and derives the inclusive figure (2016: SFBB % + UFBB %, two whole
+    to under 300 Mbit/s under "SFBB availability". :mod:`ingest.sources.ofcom_fixed` keeps that as
+    the ``speed_30_300`` band and derives the inclusive figure (2016: SFBB % + UFBB %, two whole
     numbers, so +/- 1 point; 2018: SFBB number + UFBB number; 2019: the inclusive number).
     Rows of those releases carry ``superfast_derived = True`` and a ``definition_note``, so a
     chart or table can say so rather than mix the two definitions silently. 2017 is read as
@@ -25,8 +25,8 @@ The 2016-2019 definition of "SFBB availability"
 
 Releases whose identity is inferred
     A release is known for sure when Ofcom's ``YYYYMM_`` prefix is in the file name. Otherwise
-    :mod:`ingest.ofcom_fixed` infers it from the file's header or, for the 2019 and 2020 files
-    that share a header, from its values (``attrs["release_basis"]``). Such rows carry
+    :mod:`ingest.sources.ofcom_fixed` infers it from the file's header or, for the 2019 and 2020
+    files that share a header, from its values (``attrs["release_basis"]``). Such rows carry
     ``release_inferred = True`` and a ``release_label`` such as ``"Sep 2019 (inferred)"``, and
     their ``period_source`` starts by saying so, so charts and tables never show an inferred
     release as a named one.
@@ -88,7 +88,7 @@ RELEASE_PERIODS: dict[str, tuple[str, str]] = {
 }
 
 #: Releases whose inclusive superfast share is derived, not published (see the module notes
-#: and each release's ``notes`` in :mod:`ingest.ofcom_fixed`).
+#: and each release's ``notes`` in :mod:`ingest.sources.ofcom_fixed`).
 SFBB_DERIVED: dict[str, str] = {
     "2016": (
         "Superfast derived: Ofcom's 2016 'SFBB' counted 30 to under 300 Mbit/s only; inclusive "
@@ -112,7 +112,7 @@ SFBB_DERIVED: dict[str, str] = {
 #: a ``YYYYMM`` release before it is one of the years of :data:`SFBB_DERIVED`, derived too.
 FIRST_INCLUSIVE_PERIOD = "202001"
 
-#: How a release was identified (``attrs["release_basis"]`` of :mod:`ingest.ofcom_fixed`) ->
+#: How a release was identified (``attrs["release_basis"]`` of :mod:`ingest.sources.ofcom_fixed`) ->
 #: the words opening ``period_source`` when it was inferred, not read from the file name.
 INFERRED_FROM: dict[str, str] = {
     "header": "Release inferred from the file's header (no YYYYMM_ prefix in its name)",
@@ -132,7 +132,7 @@ def release_period(release: str) -> tuple[str, str]:
     Parameters
     ----------
     release : str
-        Release name as :mod:`ingest.ofcom_fixed` gives it: ``"YYYYMM"`` (e.g. ``"202507"``)
+        Release name as :mod:`ingest.sources.ofcom_fixed` gives it: ``"YYYYMM"`` (e.g. ``"202507"``)
         or a year of an annual report named by year only (``"2016"``, ``"2018"``, ``"2019"``).
 
     Returns
@@ -191,12 +191,13 @@ def fixed_trend(coverage: pd.DataFrame, *, area: str = "la_code") -> pd.DataFram
     ----------
     coverage : pandas.DataFrame
         One row per Ofcom release (and per area) on the canonical schema of
-        :mod:`ingest.ofcom_fixed`: ``release`` and any of ``premises``, ``premises_gigabit``,
+        :mod:`ingest.sources.ofcom_fixed`: ``release`` and any of ``premises``,
+        ``premises_gigabit``,
         ``premises_sfbb`` (inclusive, >= 30 Mbit/s), ``premises_below_uso`` (numbers of
         premises) and ``pct_premises_gigabit``, ``pct_premises_sfbb``,
         ``pct_premises_below_uso`` (% of premises); e.g. the store's ``la_fixed_coverage``
         (local-authority level). ``source_file`` and ``source`` are carried through, and so
-        is ``release_basis`` (how :mod:`ingest.ofcom_fixed` identified the release: ``"file
+        is ``release_basis`` (how :mod:`ingest.sources.ofcom_fixed` identified the release: ``"file
         name"``, ``"header"`` or ``"content"``) where given.
     area : str, default "la_code"
         Column naming the area of each row (``"la_code"`` for local authorities,

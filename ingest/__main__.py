@@ -31,9 +31,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ingest import build, demo, download, ofcom_api, ons_geography, settings, web_assets
+from ingest import build, demo, download, settings, web_assets
 from ingest._errors import IngestError
 from ingest.discover import discover
+from ingest.sources import ofcom_api, ons_geography
 
 
 def _parser() -> argparse.ArgumentParser:

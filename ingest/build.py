@@ -31,7 +31,12 @@ import pandas as pd
 from rich.console import Console
 
 from geo import api_coverage, gigabit, indicators, joins, maps, postcodes
-from ingest import (
+from ingest import store
+from ingest._errors import IngestError
+from ingest._http import sha256_file
+from ingest.discover import Inventory, discover
+from ingest.download import is_la_code, resolve_la
+from ingest.sources import (
     bduk,
     census,
     census_topics,
@@ -44,14 +49,9 @@ from ingest import (
     ofcom_notspots,
     ons_geography,
     simd,
-    store,
     venues,
     wimd,
 )
-from ingest._errors import IngestError
-from ingest._http import sha256_file
-from ingest.discover import Inventory, discover
-from ingest.download import is_la_code, resolve_la
 
 OGL = "Open Government Licence v3.0"
 _OGL_PSI = "Contains public sector information licensed under the " + OGL

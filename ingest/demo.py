@@ -46,7 +46,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from ingest import (
+from geo.crs import ANALYSIS_CRS, WEB_CRS
+from ingest._tables import Release
+from ingest.sources import (
     bduk,
     census,
     census_topics,
@@ -56,8 +58,6 @@ from ingest import (
     ofcom_mobile,
     ons_geography,
 )
-from ingest._tables import Release
-from ingest.settings import ANALYSIS_CRS, WEB_CRS
 
 DEMO_LA_CODE = "E08999999"
 DEMO_LA_NAME = "Demoshire (synthetic demo)"
@@ -478,7 +478,7 @@ def _census_topic_leaves(
 ) -> dict[str, np.ndarray]:
     """Draw, per LSOA, each topic summary's categories that are no subtotal (:func:`_leaves`).
 
-    ``age`` is the demo's RM121 table as :func:`ingest.census.read_census_age` reads it, in
+    ``age`` is the demo's RM121 table as :func:`ingest.sources.census.read_census_age` reads it, in
     the order of ``lsoas``. Persons are split from its residents (TS038's total near them, as
     two perturbed Census tables are), households from residents per household, one-person
     households aged 66+ from residents aged 66+. Shares follow England and Wales's (17.5%
@@ -667,7 +667,8 @@ _VOUCHERS = (
 )  # fmt: skip
 _SUPERFAST = _Contract("Superfast Demoshire (synthetic)", "Demo Openline Ltd (synthetic)")
 _HUBS = _Contract("Gigabit Hubs Demoshire (synthetic)", _GIS_CONTRACTS[0].supplier)
-#: Columns every row of the demo's BDUK files shares (canonical names of :mod:`ingest.bduk`).
+#: Columns every row of the demo's BDUK files shares (canonical names of
+#: :mod:`ingest.sources.bduk`).
 _BDUK_CONSTANTS = {
     "country": "England",
     "lot_id": "99",
@@ -858,7 +859,7 @@ def _named(index: np.ndarray, contracts: tuple[_Contract, ...], field: str) -> n
 
 
 def _bduk_release(plans: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Return the rows of one BDUK release as text, under :mod:`ingest.bduk`'s names."""
+    """Return the rows of one BDUK release as text, under :mod:`ingest.sources.bduk`'s names."""
     suffix = month[-2:]
     rows = plans[~plans["new"]] if suffix == "03" else plans
     rows = rows.sort_values("uprn")

@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 
-from ingest import (
+from ingest.sources import (
     bduk,
     census,
     census_topics,

@@ -62,9 +62,9 @@ import pandas as pd
 import requests
 from rich.console import Console
 
-from ingest import census_topics
 from ingest._errors import IngestError
 from ingest._http import DownloadError, download, fetch_json, sha256_file
+from ingest.sources import census_topics
 
 __all__ = [
     "CATALOGUE",
@@ -356,8 +356,8 @@ CATALOGUE: tuple[Source, ...] = (
         params=(("outFields", "WD24CD,WD24NM,PCON24CD,PCON24NM,LAD24CD,LAD24NM"),),
         notes=(
             "Wards 2024, as the ward boundaries above. Not best fit: a ward split by constituency "
-            "boundaries is on one row per constituency (ingest.constituencies refuses it unless "
-            "told to keep and label it)."
+            "boundaries is on one row per constituency (ingest.sources.constituencies refuses it "
+            "unless told to keep and label it)."
         ),
     ),
     Source(
@@ -501,7 +501,10 @@ CATALOGUE: tuple[Source, ...] = (
             "zip address probed with HTTP 200 in a public research note (2026-08-10); member "
             "names from public code and the LA file in ../shared/data"
         ),
-        notes="ingest.ofcom_fixed knows the 202507 LA layout but not (yet) the 202507 OA layout.",
+        notes=(
+            "ingest.sources.ofcom_fixed knows the 202507 LA layout but not (yet) the 202507 OA "
+            "layout."
+        ),
     ),
     Source(
         group="ofcom_mobile",
@@ -522,7 +525,10 @@ CATALOGUE: tuple[Source, ...] = (
             "zip address and member name in public code reading it; 202601_mobile_coverage_pcon_r01"
             ".csv of the same release in another project"
         ),
-        notes="ingest.ofcom_mobile knows the 202507 header; if 202601 differs the build skips it.",
+        notes=(
+            "ingest.sources.ofcom_mobile knows the 202507 header; if 202601 differs the build "
+            "skips it."
+        ),
     ),
     Source(
         group="ofcom_mobile",
@@ -568,8 +574,8 @@ CATALOGUE: tuple[Source, ...] = (
         ),
         notes=(
             "The same zip as the LA mobile file (downloaded once, kept in archives/). "
-            "ingest.ofcom_mobile knows the 202507 layout (assumed the LA file's with parl_const, "
-            "parl_const_name); if 202601 differs the build skips it."
+            "ingest.sources.ofcom_mobile knows the 202507 layout (assumed the LA file's with "
+            "parl_const, parl_const_name); if 202601 differs the build skips it."
         ),
     ),
     Source(
@@ -610,8 +616,8 @@ CATALOGUE: tuple[Source, ...] = (
         evidence=(
             "Ofcom's page says it publishes not-spot postcode lists from time to time; no file "
             "address or layout was found in public material. Save the list as a CSV whose one "
-            "column is headed 'postcode' (the layout ingest.ofcom_notspots reads), with the "
-            "month of the list in the name (e.g. ofcom_mobile_not_spot_postcodes_2025-07.csv)."
+            "column is headed 'postcode' (the layout ingest.sources.ofcom_notspots reads), with "
+            "the month of the list in the name (e.g. ofcom_mobile_not_spot_postcodes_2025-07.csv)."
         ),
         default=False,
         notes="Optional. Ask with --release ofcom_not_spots=latest for the instructions.",
@@ -650,7 +656,7 @@ CATALOGUE: tuple[Source, ...] = (
         notes=(
             "Optional; about 186,000 rows for a city. Ask with --release "
             "'bduk_premises=January 2025 OMR' for the instructions. Later OMR pages (January "
-            "2026, May 2026) exist; ingest.bduk reads the 2025 layout only."
+            "2026, May 2026) exist; ingest.sources.bduk reads the 2025 layout only."
         ),
     ),
     # --- MHCLG English Indices of Deprivation ----------------------------------------------
@@ -762,7 +768,7 @@ CATALOGUE: tuple[Source, ...] = (
             "the Welsh Government publishes the scores as an ODS workbook; no CSV address was "
             "found in public material. Save its data sheet as CSV under the file name given."
         ),
-        notes="ingest.wimd reads the CSV layout in ../shared/data (first header 'lsoa').",
+        notes="ingest.sources.wimd reads the CSV layout in ../shared/data (first header 'lsoa').",
     ),
     Source(
         group="simd",
@@ -858,9 +864,9 @@ CATALOGUE: tuple[Source, ...] = (
             "On it: Query data, geography '2021 super output area - lower layer' of the "
             "authority, sex 'All persons', ages Total and 65 to 85+, download CSV."
         ),
-        notes="The layout ingest.census.read_census_age reads today.",
+        notes="The layout ingest.sources.census.read_census_age reads today.",
     ),
-    # Census 2021 risk groups: one national bulk zip per topic summary (ingest.census_topics)
+    # Census 2021 risk groups: one national bulk zip per topic summary (census_topics)
     *(_census_topic(topic) for topic in census_topics.TOPICS.values()),
 )
 
@@ -1003,7 +1009,7 @@ def download_sources(
         ``"ofcom_fixed_la"``, ``"ofcom_mobile_la"``, ``"ofcom_mobile_constituency"``,
         ``"iod"``, ``"census_age"``, each Census 2021 topic summary's output-area and LSOA
         CSVs (``"census_disability"`` and ``"census_disability_lsoa"``, ... of
-        :data:`ingest.census_topics.ROLES`), and with IoD 2019
+        :data:`ingest.sources.census_topics.ROLES`), and with IoD 2019
         ``"lsoas_2011"``, ``"lsoa11_lsoa21_lookup"``) -> saved file. Role names are
         informative: the build recognises every file by its content (:mod:`ingest.discover`),
         where both LSOA boundary vintages are ``"lsoas"``.
@@ -1612,7 +1618,7 @@ def resolve_la(query: str, lookup: pd.DataFrame) -> tuple[str, str]:
         ``"E08000009"``, ``"trafford"``, ``"Bristol"``...
     lookup : pandas.DataFrame
         Frame with ``la_code`` and ``la_name`` columns (one row per ward is fine), e.g. from
-        :func:`ingest.ons_geography.read_lookup` on a ward -> LAD lookup, or
+        :func:`ingest.sources.ons_geography.read_lookup` on a ward -> LAD lookup, or
         :func:`fetch_la_names`.
 
     Returns
@@ -1637,7 +1643,7 @@ def resolve_la(query: str, lookup: pd.DataFrame) -> tuple[str, str]:
         raise IngestError(
             f"resolve_la: the lookup has no column(s) {sorted(missing)} (found "
             f"{list(lookup.columns)}); pass a ward -> LAD lookup read by "
-            "ingest.ons_geography.read_lookup."
+            "ingest.sources.ons_geography.read_lookup."
         )
     table = (
         lookup[["la_code", "la_name"]].dropna().astype(str).drop_duplicates().reset_index(drop=True)

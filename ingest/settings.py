@@ -1,4 +1,4 @@
-"""Settings read at call time: where the store and the download cache live, CRS, HTTP limits.
+"""Settings read at call time: where the store and the download cache live, HTTP limits.
 
 Each setting can be overridden with an environment variable, so a council can point the tool
 at a shared drive without editing code.
@@ -10,11 +10,6 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-#: CRS for all analysis (areas, distances, simplification): British National Grid, metres.
-ANALYSIS_CRS = "EPSG:27700"
-#: CRS for web maps and GeoJSON exports: WGS84 longitude/latitude.
-WEB_CRS = "EPSG:4326"
 
 #: Seconds to wait for a server to answer (connect, read) before retrying.
 HTTP_TIMEOUT = (10.0, 60.0)

@@ -1,11 +1,12 @@
 """Premises-level fixtures in the real layouts, for real postcodes (e.g. Trafford's).
 
 No real "Premises in BDUK plans" file, Ofcom not-spot list or ward to constituency lookup is in
-../shared/data, so tests write them here: BDUK's verbatim header (:data:`ingest.bduk.HEADER_2025`)
-with its real category names and ``true``/``false`` flags, an Ofcom postcode coverage file with
-the header of Ofcom's real January 2026 excerpt (read from ../shared/data at test time), and an
-ONS ward to constituency lookup in the Open Geography Portal's layout. Constituency codes and
-names here are illustrative, not the real assignment of any ward.
+../shared/data, so tests write them here: BDUK's verbatim header
+(:data:`ingest.sources.bduk.HEADER_2025`) with its real category names and ``true``/``false``
+flags, an Ofcom postcode coverage file with the header of Ofcom's real January 2026 excerpt
+(read from ../shared/data at test time), and an ONS ward to constituency lookup in the Open
+Geography Portal's layout. Constituency codes and names here are illustrative, not the real
+assignment of any ward.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest import bduk
+from ingest.sources import bduk
 
 #: Status, current_gigabit, future_gigabit, bduk_gis, bduk_vouchers of each kind of premises.
 KINDS: dict[str, tuple[str, str, str, str, str]] = {

@@ -1,13 +1,14 @@
 """Spec-shaped answers of Ofcom's Connected Nations API, and a test server that gives them.
 
-Shapes follow ``/work/shared/reference/ofcom_api.md``: a mobile answer is
-``{"PostCode", "Availability": [premises...], "DBName"}``, a broadband answer
-``{"PostCode", "Count", "Availability": [...]}``; each premises carries ``UPRN`` (12 digits,
-above int32), ``AddressShortDescription`` (a fake address), ``PostCode`` and every field of
-:data:`ingest.ofcom_api.MOBILE_FIELDS` or :data:`~ingest.ofcom_api.BROADBAND_FIELDS`. Values
-are deterministic functions of the UPRN, so a test can write the expected value by hand:
-mobile field number ``i`` (0-based, in the order of ``MOBILE_FIELDS``) is ``(uprn + i) % 5``;
-broadband field number ``i`` is ``(uprn % 100) * 10 + i`` Mbit/s.
+Shapes follow ``/work/shared/reference/ofcom_api.md``: a mobile answer is ``{"PostCode",
+"Availability": [premises...], "DBName"}``, a broadband answer ``{"PostCode", "Count",
+"Availability": [...]}``; each premises carries ``UPRN`` (12 digits, above int32),
+``AddressShortDescription`` (a fake address), ``PostCode`` and every field of
+:data:`ingest.sources.ofcom_api.MOBILE_FIELDS` or
+:data:`~ingest.sources.ofcom_api.BROADBAND_FIELDS`. Values are deterministic functions of the
+UPRN, so a test can write the expected value by hand: mobile field number ``i`` (0-based, in the
+order of ``MOBILE_FIELDS``) is ``(uprn + i) % 5``; broadband field number ``i`` is ``(uprn %
+100) * 10 + i`` Mbit/s.
 
 :class:`OfcomServer` is a :class:`http_server.FixtureServer` that also serves a JSON body with
 an error status (Ofcom's 404 ``{"PostCode", "Error"}``), answers whole families of paths from a
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 from http_server import FixtureServer, Seen
 
-from ingest.ofcom_api import BROADBAND_FIELDS, MOBILE_FIELDS
+from ingest.sources.ofcom_api import BROADBAND_FIELDS, MOBILE_FIELDS
 
 #: Ofcom's example database build, as named by ``DBName``.
 DB_NAME = "MobileAvailability-202406041254"

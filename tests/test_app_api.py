@@ -10,7 +10,8 @@ from http_server import FixtureServer
 from streamlit.testing.v1 import AppTest
 
 from geo import api_coverage
-from ingest import demo, ofcom_api, store
+from ingest import demo, store
+from ingest.sources import ofcom_api
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 KEY = "app-test-key-91c2"

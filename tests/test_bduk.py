@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import gigabit
-from ingest import bduk
 from ingest._errors import IngestError
 from ingest._tables import release_month
+from ingest.sources import bduk
 
 POSTCODES = ["M15 4AB", "M15 4AD", "WA14 2UE"]
 

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import gigabit
-from ingest import bduk
 from ingest._errors import IngestError
+from ingest.sources import bduk
 
 duckdb = pytest.importorskip("duckdb")
-from ingest import bduk_national  # noqa: E402  (after the skip: it needs duckdb to run)
+from ingest.sources import bduk_national  # noqa: E402  (after the skip: it needs duckdb to run)
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAFFORD = ["M15 4AB", "M15 4AD", "WA14 2UE", "M33 7XX"]
@@ -198,7 +198,7 @@ def test_white_space_is_what_python_strips():
 
 
 def test_the_module_imports_without_duckdb():
-    code = "import sys; sys.modules['duckdb'] = None; import ingest.bduk_national"
+    code = "import sys; sys.modules['duckdb'] = None; import ingest.sources.bduk_national"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 

@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 from http_server import FixtureServer
 
-from ingest import build, demo, ofcom_api, ons_geography, store
+from ingest import build, demo, store
 from ingest.__main__ import main
 from ingest._errors import IngestError
+from ingest.sources import ofcom_api, ons_geography
 
 TRAFFORD = "E08000009"
 KEY = "trafford-test-key-7f3a"

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest import build, demo, ons_geography, store
+from ingest import build, demo, store
+from ingest.sources import ons_geography
 from tests.test_census_topics import TS038_HEADER
 
 

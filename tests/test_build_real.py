@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest import build, census, ofcom_fixed, store
+from ingest import build, store
 from ingest._errors import IngestError
+from ingest.sources import census, ofcom_fixed
 
 TRAFFORD = "E08000009"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -14,17 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.index import DEFAULT_SPEC, compute_index
-from ingest import (
-    build,
-    data_zones,
-    discover,
-    ofcom_fixed,
-    ofcom_mobile,
-    ons_geography,
-    simd,
-    store,
-)
+from ingest import build, discover, store
 from ingest._errors import IngestError
+from ingest.sources import data_zones, ofcom_fixed, ofcom_mobile, ons_geography, simd
 
 ANGUS = "S12000041"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

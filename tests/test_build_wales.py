@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from shapely import box
 
-from ingest import build, census, ofcom_fixed, store, wimd
+from ingest import build, store
+from ingest.sources import census, ofcom_fixed, wimd
 
 TORFAEN = "W06000020"
 

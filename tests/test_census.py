@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest._errors import IngestError
-from ingest.census import read_census_age
+from ingest.sources.census import read_census_age
 
 REAL = "census2021_rm121_age/Census 2021 - Population.csv"
 

@@ -1,4 +1,4 @@
-"""ingest.census_topics: five Census 2021 topic summaries read from their Nomis bulk CSVs."""
+"""ingest.sources.census_topics: five Census 2021 topic summaries from their Nomis bulk CSVs."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import census_topics
 from ingest._errors import IngestError
-from ingest.census_topics import MEASURES_SUFFIX, ROLES, TOPICS, read_census_topic
 from ingest.discover import discover
+from ingest.sources import census_topics
+from ingest.sources.census_topics import MEASURES_SUFFIX, ROLES, TOPICS, read_census_topic
 
 REAL_TS038 = "census2021_ts038_disability/census2021-ts038-lsoa.csv"
 SUFFIX = "; measures: Value"
@@ -423,7 +423,9 @@ def test_the_census_age_files_are_sent_to_ingest_census(tmp_path):
         "2021 super output area - lower layer,Total,Aged 65 years\n"
     )
     for path in (api, rm121):
-        with pytest.raises(IngestError, match=r"census_age that ingest\.census reads.*TS038"):
+        with pytest.raises(
+            IngestError, match=r"census_age that ingest\.sources\.census reads.*TS038"
+        ):
             read_census_topic(path)
     assert discover(tmp_path).files == {"census_age": [rm121, api]}
 
@@ -637,7 +639,8 @@ def test_strip_suffix_and_match_topic():
 
 
 def test_the_demo_writes_each_table_in_the_bulk_layout(demo_sources):
-    from ingest import census, demo
+    from ingest import demo
+    from ingest.sources import census
 
     age = census.read_census_age(demo_sources["census_age"]).set_index("lsoa_code")
     lookup = pd.read_csv(demo_sources["lsoa_ward_lookup"])

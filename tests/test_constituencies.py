@@ -3,8 +3,8 @@ import codecs
 import pytest
 
 from ingest._errors import IngestError
-from ingest.constituencies import COLUMNS, read_ward_constituencies
-from ingest.ons_geography import read_lookup
+from ingest.sources.constituencies import COLUMNS, read_ward_constituencies
+from ingest.sources.ons_geography import read_lookup
 
 HEADER_2024 = "WD24CD,WD24NM,PCON24CD,PCON24NM,LAD24CD,LAD24NM,UTLA24CD,UTLA24NM,ObjectId"
 TRAFFORD = "E08000009,Trafford,E08000009,Trafford"

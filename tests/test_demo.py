@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from geo.joins import assign_to_wards
-from ingest import bduk, build, census, demo, ofcom_fixed, ons_geography, store
+from ingest import build, demo, store
 from ingest._tables import release_month
 from ingest.discover import discover
+from ingest.sources import bduk, census, ofcom_fixed, ons_geography
 
 #: Roles the build read before the premises-level files (issue 13); the lead wires the others.
 BUILT_ROLES = {
@@ -307,7 +308,7 @@ def test_not_spot_postcodes_cluster_where_fixed_lines_are_also_poor(
 ):
     path = demo_sources["ofcom_mobile_not_spots"]
     assert path.read_text().split("\n", 1)[0] == "postcode"
-    notspots = pytest.importorskip("ingest.ofcom_notspots")
+    notspots = pytest.importorskip("ingest.sources.ofcom_notspots")
     listed = notspots.read_not_spot_postcodes(path)
     assert listed.attrs["release_month"] == "2025-07"
     assert listed["postcode"].isin(directory.index).all()
@@ -324,7 +325,7 @@ def test_constituency_lookup_groups_the_wards_into_contiguous_constituencies(dem
     path = demo_sources["ward_constituency_lookup"]
     assert path.read_text().split("\n", 1)[0] == "WD22CD,WD22NM,PCON22CD,PCON22NM,LAD22CD,LAD22NM"
     try:
-        from ingest import constituencies
+        from ingest.sources import constituencies
     except ImportError:  # its reader is being written (issue 13): read the plain CSV
         lookup = pd.read_csv(path, dtype=str).rename(
             columns={
@@ -350,7 +351,7 @@ def test_constituency_lookup_groups_the_wards_into_contiguous_constituencies(dem
 
 
 def test_mobile_constituency_file_reads_and_sums_to_the_place(demo_sources, directory):
-    from ingest import ofcom_mobile
+    from ingest.sources import ofcom_mobile
 
     rows = ofcom_mobile.read_mobile_constituency(demo_sources["ofcom_mobile_constituency"])
     assert sorted(rows["constituency_code"]) == list(demo.CONSTITUENCY_CODES)

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from ingest._errors import IngestError
-from ingest.iod import RELEASES as IOD_RELEASES
-from ingest.iod import read_iod
-from ingest.simd import read_simd
-from ingest.wimd import read_wimd
+from ingest.sources.iod import RELEASES as IOD_RELEASES
+from ingest.sources.iod import read_iod
+from ingest.sources.simd import read_simd
+from ingest.sources.wimd import read_wimd
 
 IOD2019 = "iod2019"
 FILE1 = "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"

@@ -4,8 +4,8 @@ import codecs
 
 import pytest
 
-from ingest import bduk, census, census_topics, ofcom_mobile
 from ingest.discover import ROLES, discover
+from ingest.sources import bduk, census, census_topics, ofcom_mobile
 
 MOBILE_ROW_CELLS = 159  # the 161 columns less the two area columns
 
@@ -156,7 +156,7 @@ def test_real_files_keep_their_roles(shared_data):
     assert {n for n in REAL_UNRECOGNISED if (shared_data / n).is_file()} <= unrecognised
 
 
-# --- Census 2021 topic summaries (ingest.census_topics) -----------------------------------
+# --- Census 2021 topic summaries (ingest.sources.census_topics) -----------------------------------
 
 
 def test_the_census_topic_roles_are_declared():

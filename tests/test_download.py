@@ -16,13 +16,14 @@ import pandas as pd
 import pytest
 from http_server import LOCALHOST, Fail, FixtureServer, Route, Seen
 
-from ingest import census_topics, settings
 from ingest import download as dl
+from ingest import settings
 from ingest._errors import IngestError
 from ingest._http import DownloadError, sha256_file
-from ingest.constituencies import read_ward_constituencies
-from ingest.data_zones import read_data_zone_lookup
-from ingest.ons_geography import read_lookup
+from ingest.sources import census_topics
+from ingest.sources.constituencies import read_ward_constituencies
+from ingest.sources.data_zones import read_data_zone_lookup
+from ingest.sources.ons_geography import read_lookup
 
 LA = "E08000009"
 OTHER_LA = "E08000001"

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from evidence import build_pack, render_pdf
 from evidence.figures import API_SAID, EXPORT_COLUMNS, export_table
 from geo import api_coverage
-from ingest import demo, ofcom_api, store
+from ingest import demo, store
+from ingest.sources import ofcom_api
 
 
 @pytest.fixture(scope="module")

@@ -44,9 +44,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from ingest import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, wimd
 from ingest._errors import IngestError
 from ingest._tables import Release
+from ingest.sources import census, iod, ofcom_fixed, ofcom_mobile, ons_geography, wimd
 
 #: Cases run per reader (checked by the last test of this file).
 RAN: Counter[str] = Counter()

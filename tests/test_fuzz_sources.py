@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from ingest import ofcom_fixed
 from ingest._errors import IngestError
+from ingest.sources import ofcom_fixed
 
 RAN: dict[str, int] = dict.fromkeys(HARMLESS + HARMFUL, 0)
 

@@ -107,7 +107,7 @@ def test_lineage_gives_split_parts_their_parent():
 
 
 def test_lineage_of_trafford_lsoas_2011_to_2021(shared_data):
-    from ingest.ons_geography import read_areas
+    from ingest.sources.ons_geography import read_areas
 
     old = read_areas(
         shared_data / "lsoa_trafford/2011_trafford_lsoa_generalised.geojson", level="lsoa"

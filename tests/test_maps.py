@@ -11,7 +11,8 @@ from shapely import box
 
 from geo import maps
 from geo.indicators import INDICATORS, Indicator
-from ingest import demo, ons_geography, store
+from ingest import demo, store
+from ingest.sources import ons_geography
 
 GIGABIT = INDICATORS["pct_premises_without_gigabit"]
 

@@ -1,4 +1,4 @@
-"""ingest.ofcom_api and ingest._http.call_api against a real HTTP server on 127.0.0.1.
+"""ingest.sources.ofcom_api and ingest._http.call_api against a real HTTP server on 127.0.0.1.
 
 Answers are shaped as in ``/work/shared/reference/ofcom_api.md`` (see ``fake_ofcom_api``).
 Nothing here reaches any address but 127.0.0.1 (the ``only_localhost`` fixture).
@@ -42,11 +42,12 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from ingest import ofcom_api, settings
+from ingest import settings
 from ingest.__main__ import main
 from ingest._errors import IngestError
 from ingest._http import ApiRefusedError, DownloadError, call_api
-from ingest.ofcom_api import (
+from ingest.sources import ofcom_api
+from ingest.sources.ofcom_api import (
     BROADBAND_FIELDS,
     FAILED,
     FOUND,
@@ -249,7 +250,7 @@ _SPEED = re.escape("expected a speed in Mbit/s, 0 or more, or -1 for none predic
             "mobile",
             {"EEDataIndoor": ...},
             rf"^{_WHERE}: the mobile answer has no field 'EEDataIndoor' \(1 of its 32 fields "
-            r"missing\); expected every field of ingest\.ofcom_api\.MOBILE_FIELDS",
+            r"missing\); expected every field of ingest\.sources\.ofcom_api\.MOBILE_FIELDS",
         ),
         (
             "broadband",
@@ -266,7 +267,8 @@ _SPEED = re.escape("expected a speed in Mbit/s, 0 or more, or -1 for none predic
             "broadband",
             {"MaxUfbbPredictedUp": ...},
             rf"^{_WHERE}: the broadband answer has no field 'MaxUfbbPredictedUp' \(1 of its 8 "
-            r"fields missing\); expected every field of ingest\.ofcom_api\.BROADBAND_FIELDS",
+            r"fields missing\); expected every field of "
+            r"ingest\.sources\.ofcom_api\.BROADBAND_FIELDS",
         ),
     ],
     ids=[

@@ -9,7 +9,7 @@ import pytest
 
 from ingest._errors import IngestError
 from ingest.discover import discover
-from ingest.ofcom_fixed import (
+from ingest.sources.ofcom_fixed import (
     COUNT_COLUMNS,
     LA_2016,
     LA_2017,

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ingest._errors import IngestError
-from ingest.ofcom_mobile import (
+from ingest.sources.ofcom_mobile import (
     FAMILIES_202507,
     PCON_RELEASE_202507,
     RELEASE_202507,

@@ -3,7 +3,7 @@ import codecs
 import pytest
 
 from ingest._errors import IngestError
-from ingest.ofcom_notspots import RELEASE_MINIMAL, read_not_spot_postcodes
+from ingest.sources.ofcom_notspots import RELEASE_MINIMAL, read_not_spot_postcodes
 
 
 def write(path, text: str, *, bom: bool = False, crlf: bool = False):

@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from ingest._errors import IngestError
-from ingest.ons_geography import (
+from ingest.sources.ons_geography import (
     read_areas,
     read_lookup,
     read_postcodes,

@@ -23,7 +23,7 @@ from geo.outreach import (
 from geo.postcodes import postcode_points
 from ingest import store
 from ingest.demo import DEMO_LA_CODE
-from ingest.venues import read_venues
+from ingest.sources.venues import read_venues
 
 CRS = "EPSG:27700"
 #: South-west corner of the synthetic wards: a point in Trafford, British National Grid metres.

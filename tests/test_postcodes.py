@@ -16,8 +16,8 @@ from geo.postcodes import (
     postcode_points,
     postcodes_to_wards,
 )
-from ingest.ofcom_fixed import read_fixed_postcode
-from ingest.ons_geography import read_postcodes, read_wards
+from ingest.sources.ofcom_fixed import read_fixed_postcode
+from ingest.sources.ons_geography import read_postcodes, read_wards
 
 CRS = "EPSG:27700"
 #: South-west corner of the synthetic wards: a point in Trafford, British National Grid metres.

@@ -16,8 +16,8 @@ from shapely import box
 
 from geo import premises
 from geo.premises import OUTSIDE_WARDS
-from ingest import ookla
 from ingest._errors import IngestError
+from ingest.sources import ookla
 
 ZOOM = premises.OOKLA_ZOOM
 #: Tile row of the synthetic tiles: about 51.5 degrees N (London).
@@ -257,7 +257,7 @@ def test_totals_are_conserved_and_partitions_add_up_exactly(rows, cuts, edges):
 
 @pytest.mark.shared_data
 def test_tiles_land_in_the_right_uk_nation_or_outside(shared_data):
-    from ingest import ons_geography
+    from ingest.sources import ons_geography
 
     wards = ons_geography.read_wards(
         shared_data / "ons_wards_dec2022_uk_bsc" / "Wards_December_2022_Boundaries_UK_BSC.gpkg"

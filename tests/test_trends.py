@@ -14,7 +14,7 @@ from geo.trends import (
     totals_from_wards,
     trend_summary,
 )
-from ingest.ofcom_fixed import LA_RELEASES, read_fixed_la
+from ingest.sources.ofcom_fixed import LA_RELEASES, read_fixed_la
 
 TRAFFORD = "E08000009"
 LA_FILES = {

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import venues as venues_module
 from ingest._errors import IngestError
-from ingest.venues import (
+from ingest.sources import venues as venues_module
+from ingest.sources.venues import (
     MAX_NAME_CHARS,
     MAX_VENUE_BYTES,
     MAX_VENUE_ROWS,

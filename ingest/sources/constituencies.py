@@ -14,7 +14,8 @@ Where the data comes from
 
 Layout
 ------
-Headers are matched by ONS column family and year (:func:`ingest.ons_geography.read_lookup`):
+Headers are matched by ONS column family and year
+(:func:`ingest.sources.ons_geography.read_lookup`):
 ``WDyyCD``, ``WDyyNM``, ``PCONyyCD``, ``PCONyyNM``, ``LADyyCD``, ``LADyyNM``, optionally
 ``UTLAyyCD``/``UTLAyyNM`` (dropped) and row ids (``FID``, ``ObjectId``; dropped), any letter
 case, with or without a BOM. What public material confirms: the July 2024 service's fields
@@ -44,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest._errors import IngestError
-from ingest.ons_geography import CODE_PREFIXES, read_lookup
+from ingest.sources.ons_geography import CODE_PREFIXES, read_lookup
 
 SOURCE = "constituencies"
 

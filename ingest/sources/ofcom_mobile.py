@@ -39,8 +39,8 @@ header is verbatim from the real file (``../shared/data``). For the constituency
 naming the columns it lacks and those it has besides.
 
 These are **local-authority** or **constituency** figures: Ofcom publishes no mobile coverage
-below them in open data (its not-spot postcode lists, :mod:`ingest.ofcom_notspots`, aside), so
-never spread them over wards as if measured there.
+below them in open data (its not-spot postcode lists, :mod:`ingest.sources.ofcom_notspots`,
+aside), so never spread them over wards as if measured there.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from ingest._tables import (
     require_unique,
     to_number,
 )
-from ingest.ofcom_fixed import LA_CODE_PATTERN
+from ingest.sources.ofcom_fixed import LA_CODE_PATTERN
 
 SOURCE = "ofcom_mobile"
 

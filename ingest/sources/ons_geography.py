@@ -13,7 +13,7 @@ Office for National Statistics, Open Geography Portal (https://geoportal.statist
   Lookup in EW", "Ward to Local Authority District (December 2023) Lookup in the UK",
   "Wards and Local Authorities (2011) to Wards and Local Authorities (2022) Lookup in E&W",
   "Ward to Westminster Parliamentary Constituency to LAD to UTLA (July 2024) Lookup in UK"
-  (read for constituencies by :mod:`ingest.constituencies`);
+  (read for constituencies by :mod:`ingest.sources.constituencies`);
 - the ONS Postcode Directory (ONSPD) and National Statistics Postcode Lookup (NSPL).
 
 The same files as cut to one council by Trafford Council's Data Lab
@@ -31,7 +31,7 @@ Conventions of this module
 - Headers are matched by name with one case-insensitive regular expression per ONS column family,
   the two-digit year captured (``WD22CD`` -> ``ward_code``, vintage "2022"); a column that no
   family knows is an :class:`~ingest._errors.IngestError`, never a silent drop.
-- Every boundary is returned in :data:`ingest.settings.ANALYSIS_CRS` (EPSG:27700) with a fresh
+- Every boundary is returned in :data:`geo.crs.ANALYSIS_CRS` (EPSG:27700) with a fresh
   ``RangeIndex``; a file without a CRS, or whose coordinates do not fit its declared CRS, is
   refused.
 - Invalid polygons are repaired with :func:`shapely.make_valid`, keeping only polygonal parts,
@@ -52,7 +52,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ingest import settings
+from geo.crs import ANALYSIS_CRS
 from ingest._errors import IngestError
 from ingest._tables import (
     Release,
@@ -204,7 +204,7 @@ def _map_headers(
         raise IngestError(
             f"{SOURCE}: {path.name} has column(s) {unknown} that no known {what} layout uses "
             f"(known: {known}, yy = two-digit year). If ONS has added a column, add its family "
-            "to ingest/ons_geography.py; if this is not an ONS "
+            "to ingest/sources/ons_geography.py; if this is not an ONS "
             f"{what} file, it cannot be read here."
         )
     years: dict[str, set[str]] = {}
@@ -404,7 +404,7 @@ def _to_analysis_crs(frame: gpd.GeoDataFrame, code: str, path: Path) -> gpd.GeoD
             "coordinates look like longitude/latitude degrees; the CRS is wrong (should it be "
             "EPSG:4326?)."
         )
-    out = frame.to_crs(settings.ANALYSIS_CRS)
+    out = frame.to_crs(ANALYSIS_CRS)
     b = out.geometry.bounds
     xmin, ymin, xmax, ymax = _BNG_ENVELOPE
     inside = (
@@ -418,7 +418,7 @@ def _to_analysis_crs(frame: gpd.GeoDataFrame, code: str, path: Path) -> gpd.GeoD
         outside = out.loc[~inside, code].astype(str).tolist()
         raise IngestError(
             f"{SOURCE}: {path.name} declares CRS {declared}, but {len(outside)} area(s) (e.g. "
-            f"{outside[:3]}) fall outside the UK once reprojected to {settings.ANALYSIS_CRS}; "
+            f"{outside[:3]}) fall outside the UK once reprojected to {ANALYSIS_CRS}; "
             "the declared CRS does not match the coordinates (British National Grid metres "
             "labelled as degrees, or latitude/longitude swapped?)."
         )

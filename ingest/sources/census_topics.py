@@ -24,7 +24,7 @@ Tables read (:data:`TOPICS`), each with one count and its denominator (base):
 - TS011 households by deprivation dimensions: households deprived in 2, 3 or 4 of the four
   dimensions (employment, education, health and disability, housing), of all households.
 
-Layout (tidy, unlike the Nomis web download that :mod:`ingest.census` reads): one header
+Layout (tidy, unlike the Nomis web download that :mod:`ingest.sources.census` reads): one header
 ``date,geography,geography code,<Topic>: <Category>,...`` and one row per area; ``date`` is
 ``2021``, ``geography`` the area's name, ``geography code`` its code. Some tables add
 ``; measures: Value`` to every category header (TS003 and TS011 do; TS029, TS038 and TS067
@@ -73,7 +73,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ingest import census
 from ingest._errors import IngestError
 from ingest._tables import (
     Release,
@@ -82,6 +81,7 @@ from ingest._tables import (
     require_unique,
     to_number,
 )
+from ingest.sources import census
 
 SOURCE = "census_topics"
 AREA_VINTAGE = 2021
@@ -583,7 +583,7 @@ def _identify(headers: list[str], path: Path) -> Topic:
     if census.API_RELEASE.headers & stripped or headers[0].startswith("RM121"):
         raise IngestError(
             f"{SOURCE}: {name} is the Census 2021 age table of a Nomis download or API "
-            f"query (first cell {headers[0]!r}), the role census_age that ingest.census "
+            f"query (first cell {headers[0]!r}), the role census_age that ingest.sources.census "
             f"reads, not a bulk topic summary; this reader reads {_tables_read()}. Download "
             f"those tables' bulk zips from {BULK_PAGE}."
         )

@@ -2,19 +2,19 @@
 
 Where the data comes from
 -------------------------
-The national release of :mod:`ingest.bduk`: one CSV per local authority district of England
+The national release of :mod:`ingest.sources.bduk`: one CSV per local authority district of England
 and Wales (about 330 files, zipped by region, about 30 million premises in all), same
-publisher, licence and layout (:data:`RELEASES`, :data:`ingest.bduk.HEADER_2025`). Unzip the
+publisher, licence and layout (:data:`RELEASES`, :data:`ingest.sources.bduk.HEADER_2025`). Unzip the
 regions' files into one folder, or pass the files.
 
 What it does
 ------------
 :func:`plans_by_area_national` returns what :func:`geo.gigabit.plans_by_area` returns for the
-:func:`ingest.bduk.read_bduk_premises` frames of every file put together, to the premises,
+:func:`ingest.sources.bduk.read_bduk_premises` frames of every file put together, to the premises,
 without holding them: DuckDB reads the files in parallel, keeps the dozen columns the counts
 and the checks need, and sums premises by area, plan status, recognised or not and reason not
 placed. The rules are those of :mod:`geo.gigabit`, written in SQL: the plan status order is
-:data:`geo.gigabit.PLAN_STATUSES`, the status text is :data:`ingest.bduk.STATUSES`, the
+:data:`geo.gigabit.PLAN_STATUSES`, the status text is :data:`ingest.sources.bduk.STATUSES`, the
 postcode shape is the reader's, and the reasons a premises is not placed are
 :data:`geo.gigabit.NOT_PLACED_REASONS`. Cells are tidied as the reader tidies them (stripped of
 what Python calls white space; flags in any letter case; postcodes upper-cased, white space
@@ -23,9 +23,9 @@ removed, one space before the last three characters).
 Every check of the reader is made in the same pass, in SQL: the header must be exactly a known
 release (read from each file's first line, before any data), every UPRN a whole number of 1 to
 12 digits that is also its ``struprn``, every local authority code an English or Welsh
-district's, every status one of :data:`ingest.bduk.STATUSES`, every flag ``true`` or
+district's, every status one of :data:`ingest.sources.bduk.STATUSES`, every flag ``true`` or
 ``false``, and no UPRN may appear twice in all the files together. A file that fails is then
-read alone by :func:`ingest.bduk.read_bduk_premises`, so the refusal is the reader's own
+read alone by :func:`ingest.sources.bduk.read_bduk_premises`, so the refusal is the reader's own
 message (file, column, line, value, what was expected). A file DuckDB cannot read as UTF-8
 (saved by Excel as Windows-1252) is decoded as the reader decodes it
 (:func:`ingest._tables.read_text`) into a temporary UTF-8 copy, at the cost of one more pass.
@@ -62,9 +62,9 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.gigabit import NOT_PLACED_REASONS, PLAN_STATUSES, STATUS_COUNTS, PlacedPlans
-from ingest import bduk
 from ingest._errors import IngestError
 from ingest._tables import Release, match_release, read_text
+from ingest.sources import bduk
 
 if TYPE_CHECKING:
     import duckdb
@@ -93,8 +93,10 @@ _STATUS_FLAG = {
     "commercial_plan": "future_gigabit",
 }
 if [*_STATUS_FLAG, "under_review", "no_gigabit_no_plan"] != list(PLAN_STATUSES):
-    raise ImportError("ingest.bduk_national: geo.gigabit.PLAN_STATUSES changed; update it here")
-#: Each subsidy status as written -> its code in SQL (its position in ingest.bduk.STATUSES).
+    raise ImportError(
+        "ingest.sources.bduk_national: geo.gigabit.PLAN_STATUSES changed; update it here"
+    )
+#: Each subsidy status as written -> its code in SQL (its position in ingest.sources.bduk.STATUSES).
 _STATUS_CODE = {text: str(code) for code, text in enumerate(bduk.STATUSES)}
 #: Columns (our names) read from each file.
 _READ = ("uprn", "struprn", "postcode", "la_code", "subsidy_status", *bduk.FLAGS)
@@ -332,7 +334,7 @@ def plans_by_area_national(
     """Count every area's premises by plan status from many BDUK files at once. Conserves rows.
 
     The result is :func:`geo.gigabit.plans_by_area` of all the files' premises together
-    (:func:`ingest.bduk.read_bduk_premises` of each, concatenated), computed by DuckDB
+    (:func:`ingest.sources.bduk.read_bduk_premises` of each, concatenated), computed by DuckDB
     without holding the files' rows in memory.
 
     Parameters

@@ -740,7 +740,7 @@ def _match(columns: Iterable[str], level: str, *, path: Path) -> list[Release]:
         if other != level and any(r.headers == frozenset(found) for r in other_releases):
             raise IngestError(
                 f"{SOURCE}: {path.name} is {what}, not {_LEVELS[level][0]}; read it with "
-                f"ingest.ofcom_fixed.{reader}()."
+                f"ingest.sources.ofcom_fixed.{reader}()."
             )
     return [match_release(found, releases, path=path, source=SOURCE)]
 

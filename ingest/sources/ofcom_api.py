@@ -192,7 +192,7 @@ def _premises_list(body: Any, endpoint: str, source: str) -> list[dict[str, Any]
             f"{source}: the {endpoint} answer has a shape this version does not know ({found}); "
             "expected an object with 'Availability' (a list of premises), one premises object "
             "with 'UPRN', or a list of premises objects. Ofcom may have changed its API: see "
-            "ingest/ofcom_api.py."
+            "ingest/sources/ofcom_api.py."
         )
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
@@ -291,7 +291,7 @@ def _raise_first_fault(
             raise IngestError(
                 f"{where}: the {endpoint} answer has no field {missing[0]!r} ({len(missing)} "
                 f"of its {len(fields)} fields missing); expected every field of "
-                "ingest.ofcom_api."
+                "ingest.sources.ofcom_api."
                 + ("MOBILE_FIELDS" if endpoint == "mobile" else "BROADBAND_FIELDS")
             )
         for name in fields:
