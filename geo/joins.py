@@ -254,8 +254,11 @@ def split_to_wards(
     Returns
     -------
     pandas.DataFrame
-        One row per piece (area and ward): the columns of ``table``, ``ward_code`` and
-        ``share``, counts replaced by the piece's whole-number part.
+        One row per piece (area and ward): the columns of ``table``, ``ward_code``, ``share``
+        and ``piece`` (a number per row, to pass the pieces to :func:`sum_to_wards` and
+        :func:`population_weighted_to_wards` as areas of their own, with
+        ``pieces.set_index("piece")["ward_code"]`` as the area-to-ward map), counts replaced by
+        the piece's whole-number part.
 
     Raises
     ------
@@ -278,6 +281,7 @@ def split_to_wards(
     pieces = pieces.sort_values([key, "ward_code"], ignore_index=True)
     for column in counts:
         pieces[column] = _largest_remainder(pieces[column], pieces["share"], pieces[key])
+    pieces["piece"] = np.arange(len(pieces))
     return pieces
 
 

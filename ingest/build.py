@@ -136,6 +136,16 @@ class _Build:
             for measure, value in shares.items()
         ]
 
+    def compare_nation(self, areas: pd.DataFrame, key: str, path: Path) -> None:
+        """Keep the shares of this authority's nation, from the small areas coded ``key``."""
+        nation = areas[areas[key].str.startswith(self.la_code[0])]
+        self.compare(
+            "nation",
+            indicators.NATIONS[self.la_code[0]],
+            indicators.area_shares(nation),
+            f"{path.name} ({areas.attrs['release']})",
+        )
+
     def note(self, text: str) -> None:
         self.notes.append(text)
         self.console.log(text)
@@ -482,21 +492,12 @@ def _census_topics(
                     counts=columns,
                 )
                 summed = joins.sum_to_wards(
-                    pieces.rename_axis("piece").reset_index(),
-                    pieces["ward_code"].rename_axis("piece"),
-                    key="piece",
-                    columns=columns,
+                    pieces, pieces.set_index("piece")["ward_code"], key="piece", columns=columns
                 )
             method = f"{path.name}: LSOAs, {shares.attrs['method']}"
         b.used(topic.role, path, table, len(here))
         b.methods[topic.count] = f"{topic.table}: {method}"
-        nation = table[table["area_code"].str.startswith(b.la_code[0])]
-        b.compare(
-            "nation",
-            indicators.NATIONS[b.la_code[0]],
-            indicators.area_shares(nation),
-            f"{path.name} ({table.attrs['release']})",
-        )
+        b.compare_nation(table, "area_code", path)
         parts.append(summed[columns])
     if missing:
         b.note(
@@ -618,13 +619,7 @@ def _people(
         "2021 LSOAs",
     )
     b.used("census_age", census_path, people, len(here))
-    nation = people[people["lsoa_code"].str.startswith(b.la_code[0])]
-    b.compare(
-        "nation",
-        indicators.NATIONS[b.la_code[0]],
-        indicators.area_shares(nation),
-        f"{census_path.name} ({people.attrs['release']})",
-    )
+    b.compare_nation(people, "lsoa_code", census_path)
 
     deprivation, iod_path, other = _deprivation(inventory, b)
     vintage = deprivation.attrs["lsoa_vintage"]
@@ -733,8 +728,7 @@ def _people_by_ward(
         pieces = _with_deprived_residents(
             joins.split_to_wards(areas, shares, key=key, counts=counts)
         )
-    piece_ward = pieces["ward_code"].rename_axis("piece")
-    pieces = pieces.rename_axis("piece").reset_index()
+    piece_ward = pieces.set_index("piece")["ward_code"]
     summed = joins.sum_to_wards(
         pieces,
         piece_ward,
