@@ -177,6 +177,9 @@ class Source:
         Fetched unless asked otherwise; False: only when its group is named in ``releases``.
     when : (str, str), optional
         ``(group, release)`` this source is needed with (the LSOA 2011 files serve IoD 2019).
+    always_for : str
+        Nations for which it is needed whatever ``when`` says (Wales: WIMD 2019 is on 2011
+        LSOAs too).
     nations : str
         First letters of the nations' area codes it serves (``"E"`` England, ``"W"`` Wales,
         ``"S"`` Scotland): Scotland has data zones and SIMD instead of LSOAs, census and IoD.
@@ -202,6 +205,7 @@ class Source:
     params: tuple[tuple[str, str], ...] = ()
     default: bool = True
     when: tuple[str, str] | None = None
+    always_for: str = ""
     nations: str = "EW"
     notes: str = ""
 
@@ -420,6 +424,7 @@ CATALOGUE: tuple[Source, ...] = (
         filter_field="LSOA21CD",
         codes_from=("lsoa_ward_lookup", "LSOA21CD"),
         when=("iod", "2019"),
+        always_for="W",
         notes="Only to know which 2011 LSOAs to fetch for IoD 2019 (2011 LSOAs).",
     ),
     Source(
@@ -444,6 +449,7 @@ CATALOGUE: tuple[Source, ...] = (
         filter_field="LSOA11CD",
         codes_from=("lsoa11_lsoa21_lookup", "LSOA11CD"),
         when=("iod", "2019"),
+        always_for="W",
         notes="The build traces 2021 LSOAs to the 2011 LSOAs of IoD 2019 with both boundary sets.",
     ),
     # --- Ofcom Connected Nations ------------------------------------------------------------
@@ -883,7 +889,7 @@ DEFAULT_RELEASES: dict[str, str] = {
     "ofcom_fixed": "202601",
     "ofcom_mobile": "202601",
     "ofcom_mobile_constituency": "202601",
-    "iod": "2019",
+    "iod": "2025",
     "wimd": "2019",
     "simd": "2020v2",
     "data_zone_lookup": "2024-12-16",
@@ -960,7 +966,11 @@ def select_sources(releases: Mapping[str, str] | None = None, *, nation: str = "
             continue
         if not source.default and source.group not in asked:
             continue
-        if source.when is not None and chosen.get(source.when[0]) != source.when[1]:
+        if (
+            source.when is not None
+            and nation not in source.always_for
+            and chosen.get(source.when[0]) != source.when[1]
+        ):
             continue
         selected.append(source)
     return selected

@@ -374,11 +374,16 @@ def census_zip(topic: census_topics.Topic) -> dict[str, bytes]:
     }
 
 
+#: The IoD file the default download saves (the newest edition, 2025).
+IOD_FILE = "File_2_IoD2025_Domains_of_Deprivation.xlsx"
+
+
 def path_of(source_group: str, release: str | None = None) -> str:
     source = next(
         s
         for s in dl.CATALOGUE
-        if s.group == source_group and (release is None or s.release == release)
+        if s.group == source_group
+        and s.release == (release or dl.DEFAULT_RELEASES.get(source_group, s.release))
     )
     assert source.path is not None
     return urlsplit(source.path).path
@@ -393,6 +398,7 @@ def publishers(server: ApiServer) -> dict:
     server.route("/ofcom" + path_of("ofcom_fixed"), make_zip(FIXED_ZIP))
     server.route("/ofcom" + path_of("ofcom_mobile"), make_zip(MOBILE_ZIP))
     server.route("/gov" + path_of("iod"), IOD_BYTES)
+    server.route("/gov" + path_of("iod", "2019"), IOD_BYTES)
     server.api("/nomis" + path_of("census_age"), nomis, content_type="text/csv")
     for topic in census_topics.TOPICS.values():
         server.route("/nomis" + path_of(topic.role), make_zip(census_zip(topic)))
@@ -435,8 +441,6 @@ def test_download_fetches_every_source_filtered_to_the_authority(
         "ward_constituency_lookup",
         "output_areas",
         "lsoas",
-        "lsoa11_lsoa21_lookup",
-        "lsoas_2011",
         "ofcom_fixed_oa",
         "ofcom_fixed_la",
         "ofcom_mobile_la",
@@ -483,10 +487,6 @@ def test_download_fetches_every_source_filtered_to_the_authority(
     assert {r["LSOA21CD"] for r in oa_lookup} == set(LSOAS_HERE)
 
     assert files["lsoas"].name.startswith("Lower_layer_Super_Output_Areas_December_2021")
-    old = json.loads(files["lsoas_2011"].read_text())
-    assert sorted(f["properties"]["LSOA11CD"] for f in old["features"]) == sorted(
-        set(LSOA11_OF.values())
-    )
 
     census = read_csv(files["census_age"])
     assert {r["GEOGRAPHY_CODE"] for r in census} == set(LSOAS_HERE)
@@ -567,19 +567,31 @@ def test_a_file_changed_after_download_is_fetched_again(
     assert files["iod"].read_bytes() == IOD_BYTES
 
 
+def test_iod_2019_brings_the_2011_lsoas_it_is_published_on(
+    server: ApiServer, publishers: dict, tmp_path: Path
+) -> None:
+    files = fetch(tmp_path / "t", publishers, releases={"iod": "2019"})
+    assert files["iod"].name == "File_2_-_IoD2019_Domains_of_Deprivation.xlsx"
+    old = json.loads(files["lsoas_2011"].read_text())
+    assert sorted(f["properties"]["LSOA11CD"] for f in old["features"]) == sorted(
+        set(LSOA11_OF.values())
+    )
+    assert "lsoa11_lsoa21_lookup" in files
+
+
 def test_a_file_placed_by_hand_is_kept_and_recorded(
     server: ApiServer, publishers: dict, tmp_path: Path
 ) -> None:
     dest = tmp_path / "trafford"
     dest.mkdir()
-    (dest / "File_2_-_IoD2019_Domains_of_Deprivation.xlsx").write_bytes(b"from a browser")
+    (dest / IOD_FILE).write_bytes(b"from a browser")
 
     dl.download_sources(LA, dest, base_urls=publishers["bases"], only=["iod"], verbose=False)
 
     assert server.count() == 0
-    entry = manifest_of(dest)["files"]["File_2_-_IoD2019_Domains_of_Deprivation.xlsx"]
+    entry = manifest_of(dest)["files"][IOD_FILE]
     assert entry["url"] is None and entry["note"] == "found in the folder"
-    assert entry["sha256"] == sha256_file(dest / "File_2_-_IoD2019_Domains_of_Deprivation.xlsx")
+    assert entry["sha256"] == sha256_file(dest / IOD_FILE)
 
 
 def test_a_folder_of_another_authority_is_refused(publishers: dict, tmp_path: Path) -> None:
@@ -749,15 +761,15 @@ def test_a_404_ends_with_what_to_do_by_hand(
         fetch(dest, publishers)
 
     message = str(info.value)
-    iod = next(s for s in dl.CATALOGUE if s.group == "iod" and s.release == "2019")
+    iod = next(s for s in dl.CATALOGUE if s.group == "iod" and s.release == "2025")
     assert iod.title in message
     assert "HTTP 404" in message
     assert publishers["bases"]["gov_uk_assets"] + path_of("iod") in message
     assert iod.landing_page in message
-    assert "save it in" in message and "File_2_-_IoD2019_Domains_of_Deprivation.xlsx" in message
+    assert "save it in" in message and IOD_FILE in message
     assert f"python -m ingest build --la {LA} --sources {dest}" in message
     assert server.count("/gov" + path_of("iod")) == 1  # a 404 is not retried
-    assert info.value.url.endswith("File_2_-_IoD2019_Domains_of_Deprivation.xlsx")
+    assert info.value.url.endswith(IOD_FILE)
     # every other source was still fetched
     assert (dest / "Wards_December_2024_Boundaries_UK_BGC.geojson").is_file()
     assert (dest / "202601_mobile_coverage_laua_r01.csv").is_file()
@@ -774,7 +786,7 @@ def test_a_failed_lookup_blocks_what_it_filters(
     with pytest.raises(DownloadError) as info:
         fetch(tmp_path / "t", publishers)
     message = str(info.value)
-    assert "7 source(s)" in message  # the lookup and the 6 sources it filters
+    assert "5 source(s)" in message  # the lookup and the 4 sources it filters
     assert "needs the lsoa_ward_lookup file, which failed" in message
     assert "LSOA21_WD24_LAD24_EW_LU.csv" in message
     assert "the whole file is fine" in message
@@ -896,7 +908,9 @@ def test_default_selection() -> None:
     groups = [s.group for s in dl.select_sources()]
     assert groups.index("lsoa_ward_lookup") < groups.index("oa_lsoa_lookup")
     assert groups.index("oa_lsoa_lookup") < groups.index("output_areas")
-    assert "iod_all" not in groups and "lsoas_2011" in groups
+    # the newest IoD (2025) is on 2021 LSOAs: no 2011 LSOAs to trace
+    assert "iod_all" not in groups and "lsoas_2011" not in groups
+    assert "lsoas_2011" in {s.group for s in dl.select_sources({"iod": "2019"})}
     assert {s.release for s in dl.select_sources() if s.group.startswith("ofcom")} == {"202601"}
 
 
