@@ -310,8 +310,8 @@ def _ward_plan(
     """
     vintage = lookup.attrs["vintages"]["ward"]
     directory = _directory(inventory, b)
-    if directory is not None:
-        codes = set(directory["ward_code"].dropna())
+    codes = set() if directory is None else set(directory["ward_code"].dropna())
+    if codes:
         held = sorted(
             {
                 wards.attrs["ward_vintage"]
