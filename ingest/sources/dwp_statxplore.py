@@ -356,7 +356,7 @@ def _ask(
 def _refused(query: Query, status: str, reason: str) -> NoReturn:
     """Raise for a query Stat-Xplore refuses: name the identifiers sent and how to fix them."""
     sent = "; ".join(f"{name} {getattr(query, name)!r}" for name in Query.IDENTIFIERS)
-    named = [n for n in Query.IDENTIFIERS if reason and getattr(query, n).split(":")[-1] in reason]
+    named = [n for n in Query.IDENTIFIERS if reason and getattr(query, n) in reason]
     unconfirmed = (
         f" Unconfirmed in ingest/sources/dwp_statxplore.py: {list(query.unconfirmed)}."
         if query.unconfirmed
