@@ -24,6 +24,7 @@ from ingest.sources import (
     census,
     census_topics,
     data_zones,
+    dwp_statxplore,
     iod,
     ofcom_fixed,
     ofcom_mobile,
@@ -55,6 +56,8 @@ ROLES = (
     "simd",
     "census_age",
     *census_topics.ROLES,
+    "dwp_pension_credit",
+    "dwp_universal_credit",
     "postcodes",
     "venues",
 )
@@ -69,8 +72,11 @@ _TABLE_RELEASES = (
     ("iod", iod.RELEASES),
     ("wimd", wimd.RELEASES),
     ("simd", simd.RELEASES),
+    ("dwp_pension_credit", dwp_statxplore.PENSION_CREDIT_RELEASES),
+    ("dwp_universal_credit", dwp_statxplore.UNIVERSAL_CREDIT_RELEASES),
 )
-#: Files the tool itself writes beside the sources (the record of ``python -m ingest download``).
+#: Files the tool itself writes beside the sources (the record of ``python -m ingest download``;
+#: ``python -m ingest dwp`` writes ``*.provenance.json`` records too).
 _NOT_SOURCES = {"download_manifest.json", "permission.json"}
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 _CODE_LEVEL = {
@@ -98,6 +104,11 @@ class Inventory:
     def get(self, role: str) -> list[Path]:
         """Files for ``role`` (empty list when there are none)."""
         return self.files.get(role, [])
+
+
+def _written_here(path: Path) -> bool:
+    """Whether a file is the tool's own record beside the sources (never a source)."""
+    return path.name in _NOT_SOURCES or path.name.endswith(dwp_statxplore.PROVENANCE_SUFFIX)
 
 
 def _first_lines(path: Path, n: int = 12) -> list[list[str]]:
@@ -208,7 +219,7 @@ def discover(folder: Path) -> Inventory:
     inventory = Inventory()
     for path in sorted(Path(folder).rglob("*")):
         suffix = path.suffix.lower()
-        if not path.is_file() or path.name.startswith(".") or path.name in _NOT_SOURCES:
+        if not path.is_file() or path.name.startswith(".") or _written_here(path):
             continue
         if suffix == ".csv":
             role = _csv_role(path)

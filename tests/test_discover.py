@@ -5,7 +5,7 @@ import codecs
 import pytest
 
 from ingest.discover import ROLES, discover
-from ingest.sources import bduk, census, census_topics, ofcom_mobile
+from ingest.sources import bduk, census, census_topics, dwp_statxplore, ofcom_mobile
 
 MOBILE_ROW_CELLS = 159  # the 161 columns less the two area columns
 
@@ -200,3 +200,26 @@ def test_a_census_topic_with_a_column_renamed_is_not_recognised(tmp_path):
     header = [h.replace("Equality Act", "EA") for h in topic.release.columns]
     write(tmp_path / "ts038.csv", [",".join(header), "2021,A,E01000001"])
     assert [p.name for p in discover(tmp_path).unrecognised] == ["ts038.csv"]
+
+
+def test_dwp_statxplore_tables_are_recognised_and_their_records_skipped(tmp_path):
+    assert {"dwp_pension_credit", "dwp_universal_credit"} <= set(ROLES)
+    write(
+        tmp_path / "pension credit saved by hand.csv",
+        ["lsoa_code,pension_credit_claimants,month", "E01006118,12,202505"],
+        bom=True,
+        crlf=True,
+    )
+    write(
+        tmp_path / "dwp_universal_credit_202505_E08000009.csv",
+        ["month,universal_credit_people,lsoa_code", "202505,40,E01006118"],
+    )
+    record = "dwp_pension_credit_202505_E08000009" + dwp_statxplore.PROVENANCE_SUFFIX
+    write(tmp_path / record, ['{"database": "str:database:PC_New", "month": "202505"}'])
+    write(tmp_path / "claimants.csv", ["lsoa_code,claimants,month", "E01006118,12,202505"])
+    inventory = discover(tmp_path)
+    assert {r: [p.name for p in ps] for r, ps in inventory.files.items()} == {
+        "dwp_pension_credit": ["pension credit saved by hand.csv"],
+        "dwp_universal_credit": ["dwp_universal_credit_202505_E08000009.csv"],
+    }
+    assert [p.name for p in inventory.unrecognised] == ["claimants.csv"]
