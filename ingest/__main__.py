@@ -21,6 +21,12 @@ With Ofcom's written permission, fetch premises-level coverage from Ofcom's API 
     python -m ingest ofcom-api --la Trafford --sources DIR --ofcom-permission "REF" \
         --sample-per-ward 10
     python -m ingest ofcom-api --la Trafford --sources DIR --ofcom-permission "REF"
+
+With a Stat-Xplore key (free, in ``STATXPLORE_API_KEY``), fetch DWP's Pension Credit
+claimants (or people on Universal Credit) by LSOA into the folder, for the build to find::
+
+    python -m ingest dwp --la Trafford --sources DIR
+    python -m ingest dwp --la Trafford --sources DIR --benefit universal_credit --month 202505
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from rich.console import Console
 from ingest import build, demo, download, settings, web_assets
 from ingest._errors import IngestError
 from ingest.discover import discover
-from ingest.sources import ofcom_api, ons_geography
+from ingest.sources import dwp_statxplore, ofcom_api, ons_geography
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,6 +123,25 @@ def _parser() -> argparse.ArgumentParser:
         "--sample-per-ward", type=int, metavar="N", help="fetch a seeded sample of N per ward"
     )
     api_cmd.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    dwp_cmd = commands.add_parser(
+        "dwp",
+        parents=[common],
+        help="fetch DWP Pension Credit or Universal Credit by LSOA from Stat-Xplore (needs a key)",
+    )
+    dwp_cmd.add_argument("--la", required=True, help="ONS local authority code or name")
+    dwp_cmd.add_argument(
+        "--sources", type=Path, required=True, help="folder holding the LSOA to ward lookup"
+    )
+    dwp_cmd.add_argument(
+        "--benefit", choices=sorted(dwp_statxplore.QUERIES), default="pension_credit"
+    )
+    dwp_cmd.add_argument("--month", help="YYYYMM (default: the newest Stat-Xplore holds)")
+    dwp_cmd.add_argument("--dest", type=Path, help="folder to write to (default: --sources)")
+    for name in dwp_statxplore.Query.IDENTIFIERS:
+        dwp_cmd.add_argument(
+            f"--{name.replace('_', '-')}",
+            help=f"Stat-Xplore identifier replacing the query's {name}",
+        )
     commands.add_parser("assets", help="copy Leaflet into static/ so maps draw without a CDN")
     return parser
 
@@ -133,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return _download(args)
         if args.command == "ofcom-api":
             return _ofcom_api(args)
+        if args.command == "dwp":
+            return _dwp(args)
         if args.command == "demo":
             demo.write_demo_sources(args.sources, seed=args.seed)
             place = build.build_place(
@@ -225,6 +252,44 @@ def _ofcom_api(args: argparse.Namespace) -> int:
         )
     print(f"next: python -m ingest build --la {la_code} --sources {args.sources}")
     return 0
+
+
+def _dwp(args: argparse.Namespace) -> int:
+    """Fetch one DWP count by LSOA 2021 of the place into the folder; say what was written."""
+    key = dwp_statxplore.api_key()
+    la_code = build.resolve_la_in_folder(args.la, args.sources)
+    query = dwp_statxplore.QUERIES[args.benefit].replace(
+        **{name: getattr(args, name) for name in dwp_statxplore.Query.IDENTIFIERS}
+    )
+    lsoas = _place_lsoas(la_code, args.sources)
+    path = dwp_statxplore.fetch_counts(
+        query, la_code, lsoas, args.dest or args.sources, key=key, month=args.month
+    )
+    frame = dwp_statxplore.read_counts(path, query)
+    print(
+        f"{la_code}: {frame.attrs['release']}, {len(frame):,} LSOAs, "
+        f"{int(frame[query.column].sum()):,} {query.column.replace('_', ' ')}; written {path}"
+    )
+    return 0
+
+
+def _place_lsoas(la_code: str, folder: Path) -> list[str]:
+    """Return the LSOA 2021 codes of an authority from the newest LSOA-to-ward lookup naming it."""
+    tables = [ons_geography.read_lookup(p) for p in discover(folder).get("lsoa_ward_lookup")]
+    covering = [
+        t
+        for t in tables
+        if t.attrs["vintages"].get("lsoa") == "2021"
+        and "la_code" in t
+        and (t["la_code"] == la_code).any()
+    ]
+    if not covering:
+        raise IngestError(
+            f"dwp: {folder} holds no LSOA (2021) to ward lookup naming {la_code}; its LSOAs come "
+            "from it (python -m ingest download fetches it)."
+        )
+    newest = max(covering, key=lambda t: t.attrs["vintages"].get("la", ""))
+    return sorted(set(newest.loc[newest["la_code"] == la_code, "lsoa_code"]))
 
 
 if __name__ == "__main__":
