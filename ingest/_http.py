@@ -353,6 +353,10 @@ def fetch_json(
         Query parameters, e.g. ``{"where": "1=1", "outFields": "*", "f": "json"}``.
     timeout, retries, backoff, session, sleep
         As for :func:`download`.
+    query : mapping, optional
+        A JSON body to POST instead of a GET (DWP Stat-Xplore's ``table`` endpoint). A refusal
+        (HTTP 4xx but 401, 403, 404 and 429) is not retried, and the first 300 characters the
+        server said are kept in the error, after ``the server said:``.
 
     Returns
     -------
@@ -424,8 +428,9 @@ def call_api(
     backoff: float | None = None,
     session: requests.Session | None = None,
     sleep: Sleep | None = None,
+    query: Mapping[str, Any] | None = None,
 ) -> ApiAnswer:
-    """GET one answer of a keyed JSON API, with the retry policy of :func:`download`.
+    """GET (or POST) one answer of a keyed JSON API, with the retry policy of :func:`download`.
 
     Made for Ofcom's Connected Nations API (Azure API Management), where a key travels in a
     header: HTTP 200 and 404 both settle the question and are returned; 401 and 403 raise
@@ -440,6 +445,10 @@ def call_api(
         Request headers, e.g. the subscription key. They are never logged nor put in an error.
     timeout, retries, backoff, session, sleep
         As for :func:`download`.
+    query : mapping, optional
+        A JSON body to POST instead of a GET (DWP Stat-Xplore's ``table`` endpoint). A refusal
+        (HTTP 4xx but 401, 403, 404 and 429) is not retried, and the first 300 characters the
+        server said are kept in the error, after ``the server said:``.
 
     Returns
     -------
@@ -464,7 +473,12 @@ def call_api(
         sent = {"Accept": "application/json", **headers}
         _add_user_agent(sent, http)
         try:
-            with http.get(url, headers=sent, timeout=timeout) as resp:
+            asked = (
+                http.get(url, headers=sent, timeout=timeout)
+                if query is None
+                else http.post(url, headers=sent, timeout=timeout, json=query)
+            )
+            with asked as resp:
                 body = resp.content
                 code = resp.status_code
                 if code in (401, 403):
@@ -472,7 +486,8 @@ def call_api(
                         f"{url}: HTTP {code} {resp.reason or ''}".rstrip(), status=code
                     )
                 if code != 404:
-                    _raise_for_status(resp)
+                    said = body[:300].decode("utf-8", "replace").strip() if query else ""
+                    _raise_for_status(resp, said=said)
         except requests.RequestException as exc:
             raise _AttemptError(_describe(exc, timeout), retry=_is_transient(exc)) from exc
         try:
@@ -696,8 +711,11 @@ def _give_up(url: str, attempts: int, failure: _AttemptError, save_as: str | Non
     raise DownloadError(message, url=url, attempts=attempts, last_failure=failure.reason)
 
 
-def _raise_for_status(resp: requests.Response) -> None:
-    """Turn an HTTP error status into a retryable or permanent :class:`_AttemptError`."""
+def _raise_for_status(resp: requests.Response, *, said: str = "") -> None:
+    """Turn an HTTP error status into a retryable or permanent :class:`_AttemptError`.
+
+    ``said``, when given, is what the server answered, kept in a permanent refusal's message.
+    """
     code = resp.status_code
     if code < 400:
         return
@@ -712,7 +730,8 @@ def _raise_for_status(resp: requests.Response) -> None:
         why = "the address is wrong or the file has moved"
     else:
         why = "the request was refused"
-    raise _AttemptError(f"{reason} (not retried: {why})", retry=False)
+    told = f"; the server said: {said}" if said else ""
+    raise _AttemptError(f"{reason} (not retried: {why}{told})", retry=False)
 
 
 def _arcgis_failure(error: object) -> _AttemptError:

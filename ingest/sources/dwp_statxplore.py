@@ -93,7 +93,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
-import requests
 
 from ingest._errors import IngestError
 from ingest._http import ApiRefusedError, DownloadError, call_api
@@ -291,28 +290,6 @@ def month_label(month: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class _PostingSession(requests.Session):
-    """A session whose GET posts one JSON query, so the table endpoint goes through call_api.
-
-    Stat-Xplore's table endpoint answers POST only, and :func:`ingest._http.call_api` (retries,
-    time-outs, ``Retry-After``, 401 and 403 stopping at once) sends GET; this session turns
-    that GET into the POST of :attr:`query`. It keeps the text of a refusal (HTTP 4xx), which
-    call_api does not return, so the error can quote Stat-Xplore's reason.
-    """
-
-    def __init__(self, query: Mapping[str, Any]) -> None:
-        super().__init__()
-        self.query = query
-        self.refusal = ""
-
-    def get(self, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """POST :attr:`query` to ``url`` with the headers and time-out call_api gives."""
-        resp = self.post(url, json=self.query, **kwargs)
-        if 400 <= resp.status_code < 500:
-            self.refusal = resp.text[:300].strip()
-        return resp
-
-
 def _ask(
     query: Query,
     body: Mapping[str, Any],
@@ -325,26 +302,26 @@ def _ask(
 ) -> dict[str, Any]:
     """POST one table query; return the decoded answer, or raise saying what to do."""
     url = base_url + TABLE_PATH
-    with _PostingSession(body) as session:
-        try:
-            got = call_api(
-                url, headers={KEY_HEADER: key}, session=session, retries=retries,
-                backoff=backoff, sleep=sleep,
-            )  # fmt: skip
-        except ApiRefusedError as exc:
-            raise IngestError(
-                f"dwp: Stat-Xplore refused the API key (HTTP {exc.status}) at {url}: it is "
-                f"wrong or has expired. To get one, {HOW_TO_GET_A_KEY}."
-            ) from None
-        except DownloadError as exc:
-            if exc.last_failure.startswith("HTTP 4"):
-                _refused(query, exc.last_failure.split(" (")[0], session.refusal)
-            raise IngestError(
-                f"dwp: no answer from Stat-Xplore at {url} after {exc.attempts} attempt(s): "
-                f"{exc.last_failure}. Try again later; a council network may need HTTPS_PROXY."
-            ) from None
-        if got.status == 404:
-            _refused(query, "HTTP 404", session.refusal)
+    try:
+        got = call_api(
+            url, headers={KEY_HEADER: key}, query=body, retries=retries, backoff=backoff,
+            sleep=sleep,
+        )  # fmt: skip
+    except ApiRefusedError as exc:
+        raise IngestError(
+            f"dwp: Stat-Xplore refused the API key (HTTP {exc.status}) at {url}: it is "
+            f"wrong or has expired. To get one, {HOW_TO_GET_A_KEY}."
+        ) from None
+    except DownloadError as exc:
+        if exc.last_failure.startswith("HTTP 4"):
+            status, _, said = exc.last_failure.partition(" (")
+            _refused(query, status, said.partition("the server said: ")[2].removesuffix(")"))
+        raise IngestError(
+            f"dwp: no answer from Stat-Xplore at {url} after {exc.attempts} attempt(s): "
+            f"{exc.last_failure}. Try again later; a council network may need HTTPS_PROXY."
+        ) from None
+    if got.status == 404:
+        _refused(query, "HTTP 404", json.dumps(got.body)[:300] if got.body else "")
     if not isinstance(got.body, dict):
         raise IngestError(
             f"dwp: Stat-Xplore's answer at {url} is a JSON {type(got.body).__name__}; expected "
