@@ -260,6 +260,7 @@ DEFAULT_SPEC = IndexSpec(
             "income_average_rank": 5,
             "health_average_rank": 5,
             "pct_residents_most_deprived_decile": 5,
+            "pct_residents_66_plus_pension_credit": 3,
         }
     ),
 )
@@ -280,8 +281,10 @@ DERI_SOURCE = "https://github.com/GreaterManchesterODA/Digital-Exclusion-Risk-In
 #:   figure here;
 #: - deprivation, weight 3: no qualifications (4), IMD score (2, mySociety's composite GB IMD)
 #:   as the nation's own ``imd_average_score``, or ``imd_average_rank`` (2) when the wards have
-#:   no score (:data:`IMD_PREFERENCE`); the unemployment rate (2, DWP's alternative claimant
-#:   count) and Guaranteed Pension Credit claimants per 1,000 aged 65+ (2) have no figure here.
+#:   no score (:data:`IMD_PREFERENCE`); Guaranteed Pension Credit claimants per 1,000 aged 65+
+#:   (2) as ``pct_residents_66_plus_pension_credit`` (every Pension Credit claim per 100 aged
+#:   66+, where a DWP Stat-Xplore file is among the sources); the unemployment rate (2, DWP's
+#:   alternative claimant count) has no figure here.
 #:
 #: The indicators with no figure here are left out and the others' weights renormalised, as
 #: for any missing indicator; the spec's notes say so on every result.
@@ -294,7 +297,12 @@ DERI_SPEC = IndexSpec(
         weight=3,
     ),
     deprivation=ComponentSpec(
-        {"pct_residents_no_qualifications": 4, "imd_average_score": 2, "imd_average_rank": 2},
+        {
+            "pct_residents_no_qualifications": 4,
+            "imd_average_score": 2,
+            "imd_average_rank": 2,
+            "pct_residents_66_plus_pension_credit": 2,
+        },
         weight=3,
     ),
     notes=(
@@ -302,8 +310,9 @@ DERI_SPEC = IndexSpec(
         f"({DERI_SOURCE}, update notes of v1.2 and v1.4), scored by ward",
         "DERI indicators with no open figure here are left out and the other weights "
         "renormalised: average download speed (3 of broadband's 9), social grade DE (2 of "
-        "demography's 14), the alternative claimant count unemployment rate and Guaranteed "
-        "Pension Credit (2 each of deprivation's 10)",
+        "demography's 14) and the alternative claimant count unemployment rate (2 of "
+        "deprivation's 10); Guaranteed Pension Credit per 1,000 aged 65+ is scored by every "
+        "Pension Credit claim per 100 aged 66+ (DWP Stat-Xplore), where the sources have it",
         "DERI's IMD score is mySociety's composite GB index; here it is the nation's own "
         "imd_average_score, or imd_average_rank when the wards have no score",
     ),

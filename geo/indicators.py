@@ -84,6 +84,11 @@ _CENSUS = (
     "Government's data zone lookup"
 )
 
+_DWP = (
+    "DWP Pension Credit claimants by LSOA (Stat-Xplore, asked with a user's key), per 100 "
+    "residents aged 66 and over (Census 2021), LSOAs shared among wards as residents are"
+)
+
 
 @dataclass(frozen=True)
 class CensusTopic:
@@ -177,6 +182,7 @@ SOURCE_ROLES: dict[str, tuple[str, ...]] = {
     _DOUBLE: ("ofcom_mobile_not_spots", "ofcom_fixed_postcode", "bduk_premises", "postcodes"),
     _OFCOM_API: ("ofcom_api", "postcodes"),
     **{topic.source: (topic.role, "lsoa_ward_lookup") for topic in CENSUS_TOPICS},
+    _DWP: ("dwp_pension_credit", "census_age", "lsoa_ward_lookup"),
 }
 
 #: Indicators of Ofcom's API figures (:mod:`geo.api_coverage`), one per measure and the
@@ -275,6 +281,14 @@ INDICATORS: dict[str, Indicator] = {
                   _CENSUS),
         Indicator("residents", "Usual residents", "people", "ward", False, _CENSUS),
         *_CENSUS_TOPIC_INDICATORS,
+        Indicator(
+            "pct_residents_66_plus_pension_credit",
+            "Pension Credit claims per 100 residents aged 66 and over (a couple claims once; "
+            "DWP counts, Census 2021 residents)",
+            "%", "ward", True, _DWP,
+        ),
+        Indicator("pension_credit_claimants", "Pension Credit claimants (number)", "people",
+                  "ward", True, _DWP),
         Indicator(
             "pct_residents_most_deprived_decile",
             "Residents in the nation's most deprived 10% of neighbourhoods",
@@ -384,6 +398,7 @@ SHARES: dict[str, tuple[str, str]] = {
     ),
     **{m.share: (m.count, api_coverage.CHECKED[m.checked]) for m in api_coverage.MEASURES},
     **{topic.share: (topic.count, topic.base) for topic in CENSUS_TOPICS},
+    "pct_residents_66_plus_pension_credit": ("pension_credit_claimants", "residents_66_plus"),
 }
 
 #: Nation of an ONS area code, by its first letter.
@@ -547,14 +562,17 @@ def population_indicators(people: pd.DataFrame) -> pd.DataFrame:
     ----------
     people : pandas.DataFrame
         Ward rows with ``residents``, ``residents_65_plus``, ``residents_75_plus``,
-        ``residents_most_deprived_decile`` and ``residents_most_deprived_quintile`` (people).
+        ``residents_most_deprived_decile`` and ``residents_most_deprived_quintile`` (people),
+        and where known ``pension_credit_claimants`` with ``residents_66_plus``.
 
     Returns
     -------
     pandas.DataFrame
-        The same as shares (% of the ward's residents), named ``pct_residents_...``.
+        The same as shares (% of the ward's residents; Pension Credit claims per 100
+        residents aged 66+), named ``pct_residents_...``.
     """
-    return pd.DataFrame(_shares_of(people, "residents"), index=people.index)
+    shares = {**_shares_of(people, "residents"), **_shares_of(people, "residents_66_plus")}
+    return pd.DataFrame(shares, index=people.index)
 
 
 def census_topic_indicators(counts: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from ingest.sources import (
     census_topics,
     constituencies,
     data_zones,
+    dwp_statxplore,
     iod,
     ofcom_api,
     ofcom_fixed,
@@ -78,6 +79,7 @@ PUBLISHERS: dict[str, tuple[str, str]] = {
     "simd": ("Scottish Government", _OGL_PSI),
     "data_zone_ward_lookup": ("Scottish Government, statistics.gov.scot", _OGL_PSI),
     "census_age": ("Office for National Statistics, Census 2021 (Nomis)", _OGL_PSI),
+    "dwp_pension_credit": ("Department for Work and Pensions, Stat-Xplore", _OGL_PSI),
     **{
         role: ("Office for National Statistics, Census 2021 (Nomis bulk)", _OGL_PSI)
         for role in census_topics.ROLES
@@ -640,12 +642,60 @@ def _people(
     b.used(role, iod_path, deprivation, merged["parent"].nunique())
     b.methods["residents, ages and deprivation"] = shares.attrs["method"]
     merged, moves = _decile_moves(merged, deprivation, other, b)
+    merged, pension = _pension_credit(inventory, merged, b)
+    if pension:
+        b.methods["pension_credit_claimants"] = shares.attrs["method"]
     return _people_by_ward(
         merged,
         shares,
         key="lsoa_code",
-        counts=["residents", "residents_65_plus", "residents_75_plus", *moves],
+        counts=["residents", "residents_65_plus", "residents_75_plus", *moves, *pension],
     ).rename(columns={"n_areas": "lsoas"})
+
+
+def _pension_credit(
+    inventory: Inventory, lsoas: pd.DataFrame, b: _Build
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Add DWP Pension Credit claimants and residents aged 66+ (its base) to the LSOA rows.
+
+    The newest month among the DWP files that cover every LSOA of the authority is used.
+    Residents aged 66+ are the Census's 65+ less those aged 65: State Pension age, from which
+    Pension Credit is claimed, has been 66 since October 2020. Returns the rows and the names
+    of the two counts (none without a DWP file, which the build notes).
+    """
+    tables = [
+        (p, dwp_statxplore.read_pension_credit(p)) for p in inventory.get("dwp_pension_credit")
+    ]
+    codes = set(lsoas["lsoa_code"])
+    here = [(p, t) for p, t in tables if codes & set(t["lsoa_code"])]
+    if not here:
+        b.note(
+            "no DWP Pension Credit file of this place (python -m ingest dwp, with a free "
+            "Stat-Xplore key): Pension Credit is not known by ward"
+        )
+        return lsoas, ()
+    whole = [(p, t) for p, t in here if codes <= set(t["lsoa_code"])]
+    if not whole:
+        path, table = here[0]
+        missing = sorted(codes - set(table["lsoa_code"]))
+        raise IngestError(
+            f"build: {path.name} has no Pension Credit row for {len(missing)} LSOA(s) of "
+            f"{b.la_code} ({missing[:5]}); fetch the authority's LSOAs again with "
+            "python -m ingest dwp."
+        )
+    path, table = max(whole, key=lambda item: item[1].attrs["month"])
+    passed = [p.name for p, _ in whole if p != path]
+    b.note(
+        f"Pension Credit: chose {path.name} ({table.attrs['release']}), the newest"
+        + (f"; passed over {passed}" if passed else "")
+    )
+    b.used("dwp_pension_credit", path, table, len(codes))
+    claimants = table.set_index("lsoa_code")["pension_credit_claimants"]
+    rows = lsoas.assign(
+        pension_credit_claimants=lsoas["lsoa_code"].map(claimants).astype("int64"),
+        residents_66_plus=lsoas["residents_65_plus"] - lsoas["residents_65"],
+    )
+    return rows, ("pension_credit_claimants", "residents_66_plus")
 
 
 #: Residents of LSOAs unchanged since 2011 whose IMD decile moved between IoD 2019 and 2025.

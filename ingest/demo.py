@@ -75,6 +75,9 @@ _WARD_NAMES = (
     "Westcliffe", "Whitmore", "Yew Tree",
 )  # fmt: skip
 
+#: Month (YYYYMM) of the demo's DWP Pension Credit file, in the layout ``python -m ingest dwp``
+#: writes.
+PENSION_CREDIT_MONTH = "202505"
 #: File names the demo writes; the same names the publishers use where they have one.
 FILES = {
     "wards": "Wards_May_2022_Boundaries_UK_BGC_demo.geojson",
@@ -95,6 +98,7 @@ FILES = {
     "ward_constituency_lookup": "WD22_PCON22_LAD22_UK_LU_demo.csv",
     "ofcom_mobile_constituency": "202507_mobile_coverage_pcon_r01.csv",
     **{topic.role: topic.lsoa_member for topic in census_topics.TOPICS.values()},
+    "dwp_pension_credit": f"dwp_pension_credit_{PENSION_CREDIT_MONTH}_{DEMO_LA_CODE}.csv",
 }
 #: Files of :data:`FILES` that are a second release of another key's source, and their role.
 SECOND_RELEASES = {"bduk_premises_previous": "bduk_premises", "iod_2025": "iod"}
@@ -540,6 +544,25 @@ def _census_topic_leaves(
         "TS003": composition,
         "TS011": _draw(rng, households, dimensions),
     }
+
+
+def _pension_credit_csv(rng: np.random.Generator, lsoas: pd.DataFrame, age: pd.DataFrame) -> str:
+    """DWP Pension Credit claimants by LSOA, as ``python -m ingest dwp`` writes them.
+
+    About 12% of residents aged 66+ claim (a couple once), more where the LSOA is deprived.
+    """
+    older = (age.loc[lsoas["lsoa_code"], "residents_65_plus"] - age.loc[lsoas["lsoa_code"],
+             "residents_65"]).to_numpy()  # fmt: skip
+    rate = np.clip(0.05 + 0.2 * lsoas["deprivation"].to_numpy(), 0.02, 0.4)
+    claimants = rng.binomial(older, rate)
+    table = pd.DataFrame(
+        {
+            "lsoa_code": lsoas["lsoa_code"],
+            "pension_credit_claimants": claimants,
+            "month": PENSION_CREDIT_MONTH,
+        }
+    )
+    return table.to_csv(index=False)
 
 
 def _census_topic_csv(topic: census_topics.Topic, leaves: np.ndarray, lsoas: pd.DataFrame) -> str:
@@ -1217,6 +1240,9 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> dict[str, Path]:
     )
     for table, topic in census_topics.TOPICS.items():
         paths[topic.role].write_text(_census_topic_csv(topic, leaves[table], place.lsoas))
+    paths["dwp_pension_credit"].write_text(
+        _pension_credit_csv(np.random.default_rng(seed + 12), place.lsoas, age)
+    )
     postcodes = _postcodes(np.random.default_rng(seed + 2), place)
     _write_csv(
         paths["postcodes"], ons_geography.POSTCODES_DATALAB, postcodes,

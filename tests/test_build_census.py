@@ -90,3 +90,34 @@ def test_lsoa_codes_of_2011_in_a_2021_table_are_named(tmp_path, demo_sources):
         match=rf"ts038-lsoa.csv has no row for 1 LSOA\(s\) .*{first}.*LSOA codes of 2011",
     ):
         build.build_place(demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "st", verbose=False)
+
+
+def test_pension_credit_reaches_wards_per_100_residents_aged_66_plus(demo_store, demo_sources):
+    claims = pd.read_csv(demo_sources["dwp_pension_credit"])
+    age = pd.read_csv(demo_sources["census_age"], skiprows=7, nrows=len(claims) + 1)
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    assert wards["pension_credit_claimants"].sum() == claims["pension_credit_claimants"].sum()
+    older = age.iloc[1:, 2:].astype(int).sum(axis=1) - age.iloc[1:, 2].astype(int)
+    assert wards["residents_66_plus"].sum() == older.sum()  # 65+ bands less the 65s
+    ward = wards.iloc[0]
+    assert ward["pct_residents_66_plus_pension_credit"] == pytest.approx(
+        100 * ward["pension_credit_claimants"] / ward["residents_66_plus"]
+    )
+    manifest = store.read_manifest(demo.DEMO_LA_CODE, store=demo_store)
+    assert "Pension Credit: chose dwp_pension_credit_202505" in " ".join(manifest["notes"])
+
+
+def test_a_pension_credit_file_missing_lsoas_is_refused(tmp_path, demo_sources):
+    folder = tmp_path / "src"
+    shutil.copytree(demo_sources["wards"].parent, folder)
+    path = folder / demo_sources["dwp_pension_credit"].name
+    pd.read_csv(path, dtype=str).iloc[:-2].to_csv(path, index=False)
+    with pytest.raises(build.IngestError, match=r"no Pension Credit row for 2 LSOA\(s\)"):
+        build.build_place(demo.DEMO_LA_CODE, folder, store_dir=tmp_path / "st", verbose=False)
+
+
+def test_without_a_dwp_file_pension_credit_is_not_known(trafford_store):
+    wards = store.read_wards("E08000009", store=trafford_store)
+    assert "pct_residents_66_plus_pension_credit" not in wards
+    notes = " ".join(store.read_manifest("E08000009", store=trafford_store)["notes"])
+    assert "Pension Credit is not known by ward" in notes

@@ -77,7 +77,7 @@ def test_default_spec_uses_the_ward_store_columns_with_catalogue_directions():
         "pct_residents_no_qualifications", "pct_residents_poor_english",
         "pct_households_one_person_66_plus", "pct_households_deprived_2_plus",
         "imd_average_score", "imd_average_rank", "income_average_rank", "health_average_rank",
-        "pct_residents_most_deprived_decile",
+        "pct_residents_most_deprived_decile", "pct_residents_66_plus_pension_credit",
     }  # fmt: skip
     ranks = {n for n in names if not INDICATORS[n].higher_is_worse}
     assert ranks == {"imd_average_rank", "income_average_rank", "health_average_rank"}
@@ -92,6 +92,8 @@ def test_default_weights_count_overlapping_measures_less():
         "pct_households_one_person_66_plus": 3, "pct_households_deprived_2_plus": 3,
     }  # fmt: skip
     assert DEFAULT_SPEC.deprivation.indicators["imd_average_score"] == 5
+    # Pension Credit re-counts the income deprivation of older people the IMD already holds
+    assert DEFAULT_SPEC.deprivation.indicators["pct_residents_66_plus_pension_credit"] == 3
     assert [c.weight for c in DEFAULT_SPEC.components.values()] == [5, 5, 5]
     assert DEFAULT_SPEC.notes == ()
 
@@ -447,6 +449,7 @@ def test_the_deri_weights_are_its_published_defaults():
     }  # fmt: skip
     assert DERI_SPEC.deprivation.indicators == {
         "pct_residents_no_qualifications": 4, "imd_average_score": 2, "imd_average_rank": 2,
+        "pct_residents_66_plus_pension_credit": 2,
     }  # fmt: skip
     assert [c.weight for c in DERI_SPEC.components.values()] == [3, 3, 3]
     assert {key: preset.spec for key, preset in PRESETS.items()} == {
