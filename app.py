@@ -280,8 +280,8 @@ preset = st.sidebar.selectbox(
     "Index (DERI) for indicators with an open equivalent here (see METHODOLOGY.md).",
 )
 weights_from_url(preset)
-if "url:weights_refused" in st.session_state:
-    st.sidebar.warning(st.session_state["url:weights_refused"])
+if "url:weights_refused" in st.session_state:  # said once, on the page the link opened
+    st.sidebar.warning(st.session_state.pop("url:weights_refused"))
 with st.sidebar.expander("Risk index weights (0 leaves a figure out)"):
     spec = weights_sidebar(preset)
 from_url("frame", list(FRAMES))
