@@ -279,3 +279,24 @@ def test_disability_by_ward_from_the_real_ts038_file(trafford, shared_data):
     )
     # the other risk groups are not in ../shared/data: not known, never 0
     assert "residents_no_qualifications" not in wards
+
+
+def test_an_lsoa_with_no_postcode_is_shared_among_todays_wards_by_area(shared_data, tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for path in shared_data.glob("*/*"):
+        if path.parent.name != "postcodes_trafford" and path.suffix != ".md":
+            (folder / path.parent.name).mkdir(exist_ok=True)
+            (folder / path.parent.name / path.name).symlink_to(path)
+    directory = _postcodes(shared_data)
+    gone = "E01006074"  # Trafford 025A
+    directory[directory["lsoa_code"] != gone].to_csv(folder / "postcodes.csv", index=False)
+    build.build_place(TRAFFORD, folder, store_dir=tmp_path / "store", verbose=False)
+    manifest = store.read_manifest(TRAFFORD, store=tmp_path / "store")
+    method = manifest["methods"]["residents, ages and deprivation"]
+    assert f"1 LSOA(s) with no postcode shared by area (['{gone}'])" in method
+    wards = store.read_wards(TRAFFORD, store=tmp_path / "store")
+    assert (
+        wards["residents"].sum()
+        == _census(shared_data)["residents"][directory["lsoa_code"].unique()].sum()
+    )  # still every resident, once
