@@ -419,6 +419,25 @@ def fetch_json(
             http.close()
 
 
+def env_url(variable: str, default: str) -> str:
+    """Return an API's base address from ``variable``, else ``default``, without a final ``/``."""
+    return os.environ.get(variable, default).rstrip("/")
+
+
+def env_key(variable: str, *, source: str, how_to_get: str) -> str:
+    """Return an API key from the environment variable ``variable``.
+
+    Raises
+    ------
+    IngestError
+        No key is set: naming ``source``, the variable and ``how_to_get`` one.
+    """
+    key = os.environ.get(variable, "").strip()
+    if not key:
+        raise IngestError(f"{source}: no API key: {variable} is not set. To get one, {how_to_get}.")
+    return key
+
+
 def call_api(
     url: str,
     *,

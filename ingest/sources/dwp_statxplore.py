@@ -95,7 +95,7 @@ import numpy as np
 import pandas as pd
 
 from ingest._errors import IngestError
-from ingest._http import ApiRefusedError, DownloadError, call_api
+from ingest._http import ApiRefusedError, DownloadError, call_api, env_key, env_url
 from ingest._tables import Release, raise_bad_cells, read_release_csv, require_unique, to_number
 
 SOURCE = "dwp_statxplore"
@@ -254,7 +254,7 @@ UNIVERSAL_CREDIT_RELEASES = (UNIVERSAL_CREDIT.release,)
 
 def api_url() -> str:
     """Return the API's base address: ``DIM_STATXPLORE_URL``, else :data:`DEFAULT_API_URL`."""
-    return os.environ.get(URL_VARIABLE, DEFAULT_API_URL).rstrip("/")
+    return env_url(URL_VARIABLE, DEFAULT_API_URL)
 
 
 def api_key() -> str:
@@ -265,13 +265,7 @@ def api_key() -> str:
     IngestError
         No key is set, with how to get one.
     """
-    key = os.environ.get(KEY_VARIABLE, "").strip()
-    if not key:
-        raise IngestError(
-            f"dwp: no Stat-Xplore API key: {KEY_VARIABLE} is not set. To get one, "
-            f"{HOW_TO_GET_A_KEY}."
-        )
-    return key
+    return env_key(KEY_VARIABLE, source="dwp", how_to_get=HOW_TO_GET_A_KEY)
 
 
 def month_label(month: str) -> str:

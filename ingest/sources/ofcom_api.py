@@ -68,7 +68,7 @@ from geo.postcodes import POSTCODE_PATTERN
 from geo.thresholds import MOBILE_RATINGS
 from ingest import settings
 from ingest._errors import IngestError
-from ingest._http import ApiRefusedError, DownloadError, call_api
+from ingest._http import ApiRefusedError, DownloadError, call_api, env_key, env_url
 
 #: Environment variable holding the subscription key.
 KEY_VARIABLE = "OFCOM_API_KEY"
@@ -149,7 +149,7 @@ FOUND, NOT_FOUND, FAILED = "found", "not found", "failed"
 
 def api_url() -> str:
     """Return the API's base address: ``DIM_OFCOM_API_URL``, else :data:`DEFAULT_API_URL`."""
-    return os.environ.get(URL_VARIABLE, DEFAULT_API_URL).rstrip("/")
+    return env_url(URL_VARIABLE, DEFAULT_API_URL)
 
 
 def api_key() -> str:
@@ -160,12 +160,7 @@ def api_key() -> str:
     IngestError
         No key is set, with how to get one.
     """
-    key = os.environ.get(KEY_VARIABLE, "").strip()
-    if not key:
-        raise IngestError(
-            f"ofcom-api: no API key: {KEY_VARIABLE} is not set. To get one, {HOW_TO_GET_A_KEY}."
-        )
-    return key
+    return env_key(KEY_VARIABLE, source="ofcom-api", how_to_get=HOW_TO_GET_A_KEY)
 
 
 def api_postcode(postcode: str) -> str:
