@@ -33,7 +33,7 @@ class Indicator:
         ``"ward"`` when measured for the ward (or built from its small areas);
         ``"local authority"`` when it is the LA's figure shown on every ward as context.
     higher_is_worse : bool
-        Direction for colour scales and rankings.
+        Direction for rankings and, when ``is_risk``, for colour scales.
     source : str
         Where the figure comes from.
     comparable_across_nations : bool, default True
@@ -41,6 +41,12 @@ class Indicator:
         scores, shares of the nation's most deprived neighbourhoods): England's, Wales's and
         Scotland's indices are built differently, so such figures of wards in two nations
         cannot be compared.
+    is_risk : bool, default True
+        True when the figure says how many, or what share, are at risk of digital exclusion
+        (premises below the USO speed, disabled residents, a deprivation rank), so one end of
+        its scale is worse (``higher_is_worse``); False for a plain size or a check of the data
+        (all residents, all premises, the share of postcodes checked), which maps show from low
+        to high, never as better or worse.
     """
 
     name: str
@@ -50,6 +56,7 @@ class Indicator:
     higher_is_worse: bool
     source: str
     comparable_across_nations: bool = True
+    is_risk: bool = True
 
 
 _OFCOM_FIXED = "Ofcom Connected Nations, fixed coverage by output area, summed to wards"
@@ -207,7 +214,7 @@ _API_INDICATORS = (
     Indicator(
         "pct_postcodes_checked_mobile",
         "Postcodes whose premises were checked for mobile coverage (Ofcom API)",
-        "%", "ward", False, _OFCOM_API,
+        "%", "ward", False, _OFCOM_API, is_risk=False,
     ),
 )  # fmt: skip
 
@@ -274,12 +281,14 @@ INDICATORS: dict[str, Indicator] = {
             "Premises surely in double not-spots (at least)",
             "premises", "ward", True, _DOUBLE,
         ),
-        Indicator("premises", "Premises (all)", "premises", "ward", False, _OFCOM_FIXED),
+        Indicator("premises", "Premises (all)", "premises", "ward", False, _OFCOM_FIXED,
+                  is_risk=False),
         Indicator("pct_residents_65_plus", "Residents aged 65 and over", "%", "ward", True,
                   _CENSUS),
         Indicator("pct_residents_75_plus", "Residents aged 75 and over", "%", "ward", True,
                   _CENSUS),
-        Indicator("residents", "Usual residents", "people", "ward", False, _CENSUS),
+        Indicator("residents", "Usual residents", "people", "ward", False, _CENSUS,
+                  is_risk=False),
         *_CENSUS_TOPIC_INDICATORS,
         Indicator(
             "pct_residents_66_plus_pension_credit",

@@ -1,8 +1,10 @@
 """Ward choropleths for the app: map geometry, classes, colours and a small folium map. No I/O.
 
-Colours come from the viridis scale (perceptually uniform and readable with the common forms
-of colour blindness); darker always means *worse* for the chosen indicator, so the worst wards
-stand out whatever the direction of the measure.
+A risk (:attr:`~geo.indicators.Indicator.is_risk`) is coloured on the viridis scale
+(perceptually uniform and readable with the common forms of colour blindness): darker means
+*worse*, whatever the direction of the measure, so the worst wards stand out. A measure that is
+not a risk (all residents, all premises) is coloured on one hue of blue, light to dark: darker
+means *more*, never worse.
 
 The map sent to the browser is kept small (see ``BENCHMARKS.md``):
 
@@ -32,8 +34,13 @@ from folium.template import Template
 from geo.crs import ANALYSIS_CRS, WEB_CRS
 from geo.indicators import Indicator
 
-#: Viridis in five steps, light (better) to dark (worse).
+#: Viridis in five steps, light (better) to dark (worse): the colours of a risk.
 PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
+#: Blues in five steps, light (low) to dark (high): the colours of a measure that is not a risk.
+#: ColorBrewer's sequential "Blues" in 6 classes (colorbrewer2.org, Cynthia Brewer; single hue,
+#: colour-blind safe) less its lightest, near-white step, which the wards' white borders and the
+#: basemap would hide.
+NEUTRAL_PALETTE = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 NO_DATA = "#bdbdbd"
 
 #: Tolerance of the ward map's coverage simplification, in metres (EPSG:27700). About one
@@ -58,16 +65,21 @@ class Classes:
     Attributes
     ----------
     labels : list of str
-        Plain-words range of each class, in colour order (better to worse).
+        Plain-words range of each class, from the lowest values to the highest (e.g.
+        ``"1.0% to 2.0%"``); never "better" or "worse".
     colours : list of str
-        Hex colour of each class.
+        Hex colour of each class, in the order of ``labels``.
     ward_colour : pandas.Series
         Colour of each ward (index of the input), grey where the value is missing.
+    legend_title : str
+        What the shading means, for the legend: ``"darker = worse"`` for a risk,
+        ``"darker = more <unit>"`` (a count) or ``"darker = higher"`` for a measure that is not.
     """
 
     labels: list[str]
     colours: list[str]
     ward_colour: pd.Series
+    legend_title: str
 
 
 def format_value(value: float, indicator: Indicator) -> str:
@@ -114,16 +126,17 @@ def classify(values: pd.Series, indicator: Indicator, *, k: int = 5) -> Classes:
     values : pandas.Series
         One value per ward, in the indicator's unit.
     indicator : Indicator
-        Gives the direction: classes are ordered from better to worse.
+        Gives the colours: for a risk, viridis from better (light) to worse (dark), by
+        ``higher_is_worse``; otherwise :data:`NEUTRAL_PALETTE` from low (light) to high (dark).
     k : int, default 5
         Maximum number of classes (fewer when there are fewer distinct values).
 
     Returns
     -------
     Classes
-        Breaks are exact Fisher-Jenks up to :data:`FISHER_JENKS_SAMPLE` known values (any one
-        authority); above that, those of that many order statistics (national maps), so 8,482
-        wards classify in about 0.15 s.
+        Classes from the lowest values to the highest. Breaks are exact Fisher-Jenks up to
+        :data:`FISHER_JENKS_SAMPLE` known values (any one authority); above that, those of that
+        many order statistics (national maps), so 8,482 wards classify in about 0.15 s.
 
     Example
     -------
@@ -131,9 +144,15 @@ def classify(values: pd.Series, indicator: Indicator, *, k: int = 5) -> Classes:
     >>> classify(pd.Series([1.0, 2.0, 9.0]), INDICATORS["pct_residents_65_plus"], k=2).labels
     ['1.0% to 2.0%', '2.0% to 9.0%']
     """
+    if indicator.is_risk:
+        scale, title = PALETTE, "darker = worse"
+    elif indicator.unit in ("premises", "people", "households", "postcodes"):
+        scale, title = NEUTRAL_PALETTE, f"darker = more {indicator.unit}"
+    else:
+        scale, title = NEUTRAL_PALETTE, "darker = higher"
     known = values.dropna().astype(float)
     if known.empty:
-        return Classes([], [], pd.Series(NO_DATA, index=values.index))
+        return Classes([], [], pd.Series(NO_DATA, index=values.index), title)
     bins = _natural_breaks(known.to_numpy(), k)
     lower = np.concatenate([[known.min()], bins[:-1]])
     labels = [
@@ -141,12 +160,12 @@ def classify(values: pd.Series, indicator: Indicator, *, k: int = 5) -> Classes:
         for lo, hi in zip(lower, bins, strict=True)
     ]
     order = np.searchsorted(bins, known.to_numpy(), side="left")
-    palette = list(PALETTE[: len(bins)] if len(bins) > 1 else PALETTE[2:3])
-    if not indicator.higher_is_worse:
+    palette = list(scale[: len(bins)] if len(bins) > 1 else scale[2:3])
+    if indicator.is_risk and not indicator.higher_is_worse:
         palette = palette[::-1]
     colours = pd.Series(NO_DATA, index=values.index)
     colours.loc[known.index] = [palette[i] for i in order]
-    return Classes(labels, palette, colours)
+    return Classes(labels, palette, colours, title)
 
 
 def to_web(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

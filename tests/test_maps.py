@@ -173,6 +173,48 @@ def test_classify_keeps_missing_values_grey():
     assert maps.classify(pd.Series([2.0, 2.0]), GIGABIT).labels == ["2.0% to 2.0%"]
 
 
+#: Indicators that are plain sizes or checks of the data, not risks: decided one by one, so a
+#: new indicator must be decided too.
+NOT_RISKS = {"premises", "residents", "pct_postcodes_checked_mobile"}
+
+
+def test_every_indicator_is_decided_a_risk_or_not():
+    assert {name for name, i in INDICATORS.items() if not i.is_risk} == NOT_RISKS
+    assert INDICATORS["pct_premises_below_uso"].is_risk
+    assert INDICATORS["premises_below_uso"].is_risk  # a count of premises at risk is a risk
+
+
+def test_a_measure_that_is_not_a_risk_is_blue_from_low_to_high():
+    residents = INDICATORS["residents"]
+    values = pd.Series([1_000.0, 1_000.0, 5_000.0, 5_000.0, 9_000.0, 9_000.0])
+    classes = maps.classify(values, residents, k=3)
+    blues = ["#c6dbef", "#9ecae1", "#6baed6"]  # ColorBrewer Blues, lightest first
+    assert classes.labels == ["1,000 people to 1,000 people", "1,000 people to 5,000 people",
+                              "5,000 people to 9,000 people"]  # fmt: skip
+    assert classes.colours == blues
+    assert classes.ward_colour.tolist() == [blues[0]] * 2 + [blues[1]] * 2 + [blues[2]] * 2
+    assert classes.legend_title == "darker = more people"
+    words = " ".join([*classes.labels, classes.legend_title]).lower()
+    assert "worse" not in words and "better" not in words
+    checked = maps.classify(values, INDICATORS["pct_postcodes_checked_mobile"], k=3)
+    assert checked.colours == blues  # lower is "worse" in the catalogue, but not a risk
+    assert checked.legend_title == "darker = higher"
+
+
+@pytest.mark.parametrize(
+    ("name", "colours"),
+    [
+        ("pct_premises_without_gigabit", ["#fde725", "#5ec962", "#21918c"]),  # higher is worse
+        ("imd_average_rank", ["#21918c", "#5ec962", "#fde725"]),  # lower is worse: darkest first
+    ],
+)
+def test_a_risk_keeps_viridis_darker_worse(name, colours):
+    classes = maps.classify(pd.Series([1.0, 1.0, 5.0, 5.0, 9.0, 9.0]), INDICATORS[name], k=3)
+    assert classes.colours == colours
+    assert classes.legend_title == "darker = worse"
+    assert classes.labels[0].startswith(maps.format_value(1.0, INDICATORS[name]))  # low first
+
+
 # --- the map sent to the browser --------------------------------------------------------------
 
 
