@@ -56,6 +56,9 @@ MAP_DECIMALS = 5
 #: 8,482 wards. No authority has this many wards, so one authority's classes are exact; on the
 #: UK the fit (goodness of variance fit) is within 0.0002 of exact (BENCHMARKS.md).
 FISHER_JENKS_SAMPLE = 300
+#: Margin left around a selected ward when the map zooms to it, in screen pixels on each side:
+#: about a sixth of the app's 520-pixel-high map, enough to show some of every neighbour.
+SELECTED_MARGIN_PX = 80
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,12 @@ def simplify_for_map(
     return to_web(grid)
 
 
+def _lat_lng_bounds(bounds: tuple[float, ...] | np.ndarray) -> list[list[float]]:
+    """Leaflet's ``[[south, west], [north, east]]`` (degrees) of shapely's x, y bounds."""
+    minx, miny, maxx, maxy = bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
 def _json_ints(values: np.ndarray) -> str:
     return "[" + ",".join(map(str, values.tolist())) + "]"
 
@@ -281,6 +290,9 @@ class WardLayer(folium.MacroElement):
         True for wards to outline (thick dashed black border, CSS class ``not-spot``).
     outline_label : str, default ""
         What an outline means, added to the tooltip of outlined wards.
+    selected : int, optional
+        Position of the ward to draw last, on top, with a thick solid dark border (CSS class
+        ``selected-ward``), in place of any not-spot outline.
     """
 
     _template = Template(
@@ -310,8 +322,16 @@ class WardLayer(folium.MacroElement):
                     geometry: {type: "MultiPolygon", coordinates: polygons}
                 });
             }
+            if (d.selected !== null) {  // drawn last, so its border is on top of its neighbours'
+                features.push(features.splice(d.selected, 1)[0]);
+            }
             var layer = L.geoJson({type: "FeatureCollection", features: features}, {
                 style: function (f) {
+                    if (f.properties.index === d.selected) {
+                        return {fillColor: d.colours[f.properties["class"]], color: "#212121",
+                                weight: 5, opacity: 1, fillOpacity: 0.75,
+                                className: "selected-ward"};
+                    }
                     if (d.outlined[f.properties.index]) {
                         return {fillColor: d.colours[f.properties["class"]], color: "#000000",
                                 weight: 3, dashArray: "6 4", fillOpacity: 0.75,
@@ -323,7 +343,8 @@ class WardLayer(folium.MacroElement):
                 onEachFeature: function (f, l) {
                     l.on({
                         mouseover: function (e) {
-                            e.target.setStyle({weight: 3, color: "#000000"});
+                            e.target.setStyle({weight: Math.max(3, e.target.options.weight),
+                                               color: "#000000"});
                         },
                         mouseout: function (e) { layer.resetStyle(e.target); }
                     });
@@ -352,6 +373,7 @@ class WardLayer(folium.MacroElement):
         label: str,
         outlined: np.ndarray | None = None,
         outline_label: str = "",
+        selected: int | None = None,
     ):
         super().__init__()
         self._name = "WardLayer"
@@ -364,6 +386,7 @@ class WardLayer(folium.MacroElement):
             "label": html.escape(label),
             "outlined": (np.zeros(len(web), bool) if outlined is None else outlined).tolist(),
             "outline_label": html.escape(outline_label),
+            "selected": selected,
         }
         data = (
             "{"
@@ -373,8 +396,7 @@ class WardLayer(folium.MacroElement):
         )
         # Inside <script>: no character may close the element or open markup.
         self.data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        minx, miny, maxx, maxy = web.total_bounds
-        self.bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+        self.bounds = _lat_lng_bounds(web.total_bounds)
 
     def render(self, **kwargs: object) -> None:
         """Add the layer's script to the page as text.
@@ -390,6 +412,42 @@ class WardLayer(folium.MacroElement):
         return self.bounds
 
 
+class MapNote(folium.MacroElement):
+    """A box of plain text at the top right of the map: a Leaflet control, nothing else loaded.
+
+    Parameters
+    ----------
+    text : str
+        Plain text (HTML in it is shown as typed, never read as markup).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var note = L.control({position: "topright"});
+            note.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-note");
+                div.style.cssText = "background: #ffffff; color: #212121; padding: 6px 8px; " +
+                    "max-width: 20em; font: 13px/1.4 sans-serif; border-radius: 4px; " +
+                    "box-shadow: 0 1px 4px rgba(0, 0, 0, 0.4)";
+                div.innerHTML = {{ this.text }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            note.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "MapNote"
+        # Escaped, a JSON string has no "<" to close the page's <script> element.
+        self.text = json.dumps(html.escape(text), ensure_ascii=False)
+
+
 def choropleth(
     wards: gpd.GeoDataFrame,
     indicator: Indicator,
@@ -400,6 +458,8 @@ def choropleth(
     geometry: gpd.GeoSeries | None = None,
     outlined: pd.Series | None = None,
     outline_label: str = "",
+    selected: str | None = None,
+    note: str | None = None,
 ) -> folium.Map:
     """Draw wards coloured by ``classes`` on a folium map, with a tooltip per ward.
 
@@ -428,17 +488,26 @@ def choropleth(
         missing or NA is not outlined.
     outline_label : str, default ""
         What the outline means, shown in the outlined wards' tooltips.
+    selected : str, optional
+        Code (``ward_code``) of a ward to draw on top with a thick solid dark border (CSS
+        class ``selected-ward``, in place of its not-spot outline if any) and to zoom to,
+        :data:`SELECTED_MARGIN_PX` pixels from the map's edges.
+    note : str, optional
+        Plain text shown in a white box at the top right of the map (:class:`MapNote`), e.g.
+        why a layer cannot be drawn.
 
     Returns
     -------
     folium.Map
-        One :class:`WardLayer` on a basemap, fitted to the wards. One authority's map is
-        tens of kilobytes; the UK's 8,482 super-generalised wards about 2.3 MB.
+        One :class:`WardLayer` on a basemap, fitted to the selected ward or else to all the
+        wards. One authority's map is tens of kilobytes; the UK's 8,482 super-generalised
+        wards about 2.3 MB.
 
     Raises
     ------
     ValueError
-        ``geometry`` lacks some of the wards' index labels.
+        ``geometry`` lacks some of the wards' index labels, or no ward has the code
+        ``selected``.
     """
     shapes = wards.geometry
     if geometry is not None:
@@ -449,6 +518,15 @@ def choropleth(
                 f"{missing[:5].tolist()}); pass the map geometry of the same ward table"
             )
         shapes = geometry.reindex(wards.index)
+    position = None
+    if selected is not None:
+        matches = np.flatnonzero(wards["ward_code"].to_numpy() == selected)
+        if matches.size == 0:
+            raise ValueError(
+                f"choropleth: no ward has the selected code {selected!r}; pass the ward_code of "
+                "one of the wards drawn, or None"
+            )
+        position = int(matches[0])
     columns = wards[["ward_code", "ward_name", indicator.name]]
     web = to_web(gpd.GeoDataFrame(columns, geometry=shapes.values))
     colours = [*classes.colours, NO_DATA]
@@ -465,11 +543,18 @@ def choropleth(
         if outlined is None
         else outlined.reindex(wards.index).fillna(False).astype(bool).to_numpy(),
         outline_label=outline_label,
+        selected=position,
     )
     fmap = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
     if leaflet is not None:
         fmap.default_js = [("leaflet", leaflet[0])]
         fmap.default_css = [("leaflet_css", leaflet[1])]
-    fmap.fit_bounds(layer.bounds)
+    if position is None:
+        fmap.fit_bounds(layer.bounds)
+    else:
+        margin = (SELECTED_MARGIN_PX, SELECTED_MARGIN_PX)
+        fmap.fit_bounds(_lat_lng_bounds(web.geometry.iloc[position].bounds), padding=margin)
     layer.add_to(fmap)
+    if note is not None:
+        MapNote(note).add_to(fmap)
     return fmap

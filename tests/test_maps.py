@@ -1,4 +1,7 @@
+import html
 import json
+import shutil
+import subprocess
 import warnings
 
 import geopandas as gpd
@@ -7,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from folium.map import FitBounds
+from pyproj import Transformer
 from shapely import box
 
 from geo import maps
@@ -286,7 +291,7 @@ def test_demo_map_is_small_and_carries_only_what_the_tooltip_needs(demo_store):
     data = json.loads(ward_layer(fmap).data)
     assert set(data) == {
         "scale", "deltas", "vertices", "rings", "polygons", "code", "name", "value", "class",
-        "colours", "label", "outlined", "outline_label",
+        "colours", "label", "outlined", "outline_label", "selected",
     }  # fmt: skip
     assert not any(data["outlined"])
     assert data["colours"] == [*classes.colours, maps.NO_DATA]
@@ -330,3 +335,144 @@ def test_map_geometry_can_come_beside_the_ward_table(demo_wards):
     assert ward_layer(given).data == ward_layer(own).data
     with pytest.raises(ValueError, match="no row for 1 ward"):
         maps.choropleth(wards, GIGABIT, classes=classes, tiles=None, geometry=shapes.iloc[1:])
+
+
+#: Three box wards in a row (EPSG:27700 metres, near Manchester), the middle one selected.
+BOXES = [(380_000, 390_000, 381_000, 391_000), (381_000, 390_000, 382_500, 391_200),
+         (382_500, 390_000, 383_000, 390_800)]  # fmt: skip
+
+
+@pytest.fixture
+def box_wards() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"ward_code": ["E05000101", "E05000102", "E05000103"], "ward_name": ["A", "B", "C"],
+         GIGABIT.name: [10.0, 50.0, 90.0]},
+        geometry=[box(*b) for b in BOXES], crs="EPSG:27700", index=[7, 8, 9],
+    )  # fmt: skip
+
+
+def box_map(wards: gpd.GeoDataFrame, **kwargs: object):
+    classes = maps.classify(wards[GIGABIT.name], GIGABIT)
+    return maps.choropleth(wards, GIGABIT, classes=classes, tiles=None, **kwargs)
+
+
+def fit_bounds(fmap) -> FitBounds:
+    (fit,) = [c for c in fmap._children.values() if isinstance(c, FitBounds)]
+    return fit
+
+
+def test_the_selected_ward_is_outlined_on_top_and_zoomed_to(box_wards):
+    fmap = box_map(box_wards, selected="E05000102")
+    assert json.loads(ward_layer(fmap).data)["selected"] == 1  # by position, not index label
+    # the middle box's corners in degrees, rounded to 5 decimals as the map's coordinates are
+    to_degrees = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    minx, miny, maxx, maxy = BOXES[1]
+    lon, lat = to_degrees.transform([minx, maxx, maxx, minx], [miny, miny, maxy, maxy])
+    lon, lat = np.round(lon, 5), np.round(lat, 5)
+    fit = fit_bounds(fmap)
+    expected = [[lat.min(), lon.min()], [lat.max(), lon.max()]]
+    np.testing.assert_allclose(fit.bounds, expected, atol=1e-9)
+    assert fit.options == {"padding": (maps.SELECTED_MARGIN_PX, maps.SELECTED_MARGIN_PX)}
+    page = fmap.get_root().render()
+    assert page.count(".fitBounds(") == 1
+    assert f"[[{lat.min()}, {lon.min()}], [{lat.max()}, {lon.max()}]]" in page
+    style = page[page.index("style: function (f)") : page.index("onEachFeature")]
+    assert 'className: "selected-ward"' in style and "weight: 5" in style  # survives resetStyle
+    assert fmap.get_bounds() == ward_layer(fmap).bounds  # the layer still spans every ward
+
+
+def test_without_a_selection_the_map_fits_every_ward(box_wards):
+    fmap = box_map(box_wards)
+    assert json.loads(ward_layer(fmap).data)["selected"] is None
+    assert fit_bounds(fmap).bounds == ward_layer(fmap).bounds
+    assert fit_bounds(fmap).options == {}
+
+
+def test_an_unknown_selected_ward_is_refused(box_wards):
+    with pytest.raises(ValueError, match="'E05999999'"):
+        box_map(box_wards, selected="E05999999")
+
+
+def test_a_note_is_shown_on_the_map_as_plain_text(box_wards):
+    note = 'Fixed <b>not-spots</b> cannot be outlined & "why"'
+    page = box_map(box_wards, note=note, leaflet=("/leaflet.js", "/leaflet.css")).get_root()
+    page = page.render()
+    assert "Fixed &lt;b&gt;not-spots&lt;/b&gt; cannot be outlined &amp; &quot;why&quot;" in page
+    assert "<b>not-spots" not in page
+    assert 'L.control({position: "topright"})' in page and "background: #ffffff" in page
+    assert page.count("<script src=") == 1  # only Leaflet: the note needs no plugin
+    assert "map-note" not in box_map(box_wards).get_root().render()
+
+
+#: Just enough of Leaflet to run the page's scripts in Node: a GeoJSON layer whose resetStyle
+#: calls the style function, as Leaflet's does, and a control that records its box.
+FAKE_LEAFLET = """
+var shown = {};
+var L = {
+  geoJson: function (data, options) {
+    var layers = data.features.map(function (f) {
+      var l = {feature: f, options: {}, on: function (h) { l.handlers = h; },
+               setStyle: function (s) { Object.assign(l.options, s); }};
+      l.setStyle(options.style(f));
+      options.onEachFeature(f, l);
+      return l;
+    });
+    var group = {layers: layers, bindTooltip: function () {},
+                 addTo: function () { return group; }};
+    group.resetStyle = function (l) { l.options = {}; l.setStyle(options.style(l.feature)); };
+    return group;
+  },
+  control: function (o) {
+    return {addTo: function () { shown.position = o.position; shown.box = this.onAdd(); }};
+  },
+  DomUtil: {create: function (tag, name) { return {tag: tag, className: name, style: {}}; }},
+  DomEvent: {disableClickPropagation: function () {}}
+};
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
+def test_the_page_scripts_keep_the_selection_after_a_hover_and_show_the_note(box_wards):
+    fmap = box_map(box_wards, selected="E05000102", note="<i>not known</i>")
+    layer = ward_layer(fmap)
+    (note,) = [c for c in fmap._children.values() if isinstance(c, maps.MapNote)]
+    script = (
+        f"{FAKE_LEAFLET}\nvar {fmap.get_name()} = {{}};\n"
+        + layer._template.module.script(layer, {})
+        + note._template.module.script(note, {})
+        + f"""
+        var layers = {layer.get_name()}.layers, top = layers[layers.length - 1];
+        top.handlers.mouseover({{target: top}});
+        var hovered = Object.assign({{}}, top.options);
+        top.handlers.mouseout({{target: top}});
+        console.log(JSON.stringify({{
+            order: layers.map(function (l) {{ return l.feature.properties.ward_code; }}),
+            hovered: hovered, after: top.options, others: layers[0].options,
+            position: shown.position, note: shown.box.innerHTML, style: shown.box.style.cssText
+        }}));
+        """
+    )
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    out = json.loads(run.stdout)
+    assert out["order"] == ["E05000101", "E05000103", "E05000102"]  # the selected one on top
+    assert out["hovered"]["weight"] == 5 and out["hovered"]["color"] == "#000000"
+    assert out["after"] == {  # 50% is the middle of 3 classes: viridis' second colour
+        "fillColor": maps.PALETTE[1], "color": "#212121", "weight": 5, "opacity": 1,
+        "fillOpacity": 0.75, "className": "selected-ward",
+    }  # fmt: skip
+    assert "className" not in out["others"] and out["others"]["weight"] == 1
+    assert out["position"] == "topright"
+    assert out["note"] == html.escape("<i>not known</i>")
+    assert "background: #ffffff" in out["style"]
+
+
+def test_a_selected_demo_map_with_a_note_stays_small(demo_store):
+    wards = store.read_map_wards(demo.DEMO_LA_CODE, store=demo_store)
+    classes = maps.classify(wards[GIGABIT.name], GIGABIT)
+    fmap = maps.choropleth(
+        wards, GIGABIT, classes=classes, tiles="OpenStreetMap",
+        selected=wards["ward_code"].iloc[3],
+        note="Fixed broadband not-spots cannot be outlined: fixed broadband is not known by "
+        "ward in this store",
+    )  # fmt: skip
+    assert len(fmap.get_root().render().encode()) < 300_000
