@@ -389,8 +389,16 @@ def _ward_names(wards: pd.DataFrame, mask: pd.Series) -> str:
     return ", ".join(str(n) for n in names)
 
 
-def _unusable(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
-    """Why indicator ``name`` has nothing to score, or None when it has."""
+def unusable(name: str, wards: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+    """Say why indicator ``name`` has nothing to score in ``wards``, or return None when it has.
+
+    Parameters
+    ----------
+    name : str
+        A ward column of :data:`geo.indicators.INDICATORS`.
+    wards, frame : pandas.DataFrame
+        The wards scored and the wards they are scored against.
+    """
     if name not in wards or wards[name].isna().all():
         context = LA_CONTEXT_PREFIX + name
         if context in wards:
@@ -415,13 +423,13 @@ def _weighted(spec: IndexSpec) -> list[str]:
     ]
 
 
-def _left_out(names: Sequence[str], wards: pd.DataFrame, frame: pd.DataFrame) -> dict[str, str]:
-    """Why each of ``names`` (the indicators that could be used) is not scored, by name.
+def not_scored(names: Sequence[str], wards: pd.DataFrame, frame: pd.DataFrame) -> dict[str, str]:
+    """Say why each of ``names`` (indicators that could be used) is not scored, by name.
 
     An indicator is not scored when it has no value, or when a better measure of the same
     thing among ``names`` is scored (:data:`PREFERENCES`).
     """
-    reasons = {name: _unusable(name, wards, frame) for name in names}
+    reasons = {name: unusable(name, wards, frame) for name in names}
     for order, why in PREFERENCES.items():
         scored = [name for name in order if name in reasons and reasons[name] is None]
         for name in scored[1:]:
@@ -519,7 +527,7 @@ def compute_index(
     weighted = _weighted(spec)
     apart, notes = _one_nation_only(weighted, _nations(wards, frame))
     notes = [*spec.notes, *notes]
-    reasons = _left_out([n for n in weighted if n not in apart], wards, frame)
+    reasons = not_scored([n for n in weighted if n not in apart], wards, frame)
     scores: dict[str, pd.Series] = {}
     components: dict[str, pd.Series] = {}
     component_weights: dict[str, int] = {}
@@ -830,7 +838,9 @@ def not_spots(
       network) at least ``mobile_threshold_pct``; otherwise at **local-authority** level, the
       authority's ``la_pct_premises_no_4g_indoor``: the same on every ward of an authority,
       context, not a ward measurement.
-    - Double not-spot: both.
+    - Double not-spot: both. A ward not a fixed not-spot, or not a mobile not-spot by ward, is
+      not one; where fixed broadband is not known by ward and mobile coverage is known per
+      authority only, it is not known (NA).
 
     Unknown is never False: a missing input gives NA, with a note in ``attrs["notes"]``.
 
@@ -877,8 +887,13 @@ def not_spots(
     ]
     fixed = _at_or_above(wards, _FIXED_SHARE, fixed_threshold_pct, "fixed_not_spot", notes)
     mobile = _at_or_above(wards, mobile_share, mobile_threshold_pct, "mobile_not_spot", notes)
+    double = fixed & mobile
+    if mobile_level == "local authority":
+        # The authority's figure says nothing of one ward: a ward whose fixed broadband is not
+        # known is not known to be outside a double not-spot either.
+        double = double.mask(fixed.isna())
     result = pd.DataFrame(
-        {"fixed_not_spot": fixed, "mobile_not_spot": mobile, "double_not_spot": fixed & mobile},
+        {"fixed_not_spot": fixed, "mobile_not_spot": mobile, "double_not_spot": double},
         index=wards.index,
     )
     result.attrs = {

@@ -817,3 +817,21 @@ def test_the_demo_place_uses_all_three_components(demo_store):
     rest = people_reached(wards, ~priority)
     assert reached.premises_below_uso + rest.premises_below_uso == wards["premises_below_uso"].sum()
     assert reached.residents + rest.residents == wards["residents"].sum()
+
+
+def test_the_authoritys_mobile_figure_does_not_settle_a_ward_whose_fixed_is_not_known():
+    # Mobile known per authority only (2% of its premises, under the 5% threshold): a ward with
+    # no fixed figure is not known to be outside a double not-spot; a ward that is not a fixed
+    # not-spot is known to be outside one.
+    wards = pd.DataFrame(
+        {
+            "pct_premises_below_uso": [np.nan, 0.2, 9.0],
+            "la_pct_premises_no_4g_indoor": [2.0, 2.0, 2.0],
+        }
+    )
+    out = not_spots(wards, mobile_threshold_pct=5.0)
+    assert out["mobile_not_spot"].tolist() == [False, False, False]
+    assert out["double_not_spot"].tolist() == [pd.NA, False, False]
+    # By ward (not-spot postcodes), a ward that is not a mobile not-spot is not a double one.
+    by_ward = wards.assign(pct_premises_in_mobile_not_spot_postcodes=[0.0, 0.0, 0.0])
+    assert not_spots(by_ward)["double_not_spot"].tolist() == [False, False, False]
