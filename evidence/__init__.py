@@ -26,14 +26,26 @@ from evidence.figures import (
     export_table,
     place_trend,
 )
-from evidence.pack import build_pack, csv_bytes, resolve_place, write_pack, zip_bytes
+from evidence.pack import (
+    Place,
+    build_pack,
+    csv_bytes,
+    read_place,
+    resolve_place,
+    ward_csv,
+    write_pack,
+    zip_bytes,
+)
 from evidence.pdf import render_pdf
+from evidence.view import ViewState
 
 __all__ = [
     "MAPPABLE",
     "EvidenceError",
     "EvidencePack",
+    "Place",
     "PlanTables",
+    "ViewState",
     "assemble",
     "attributions",
     "build_pack",
@@ -41,9 +53,11 @@ __all__ = [
     "export_table",
     "map_image",
     "place_trend",
+    "read_place",
     "render_pdf",
     "resolve_place",
     "trend_chart",
+    "ward_csv",
     "write_pack",
     "zip_bytes",
 ]

@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from evidence.figures import EvidenceError
-from evidence.pack import build_pack, write_pack
+from evidence.pack import build_pack, resolve_place, write_pack
+from evidence.view import ViewState
 from ingest._errors import IngestError
 
 
@@ -40,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        pack = build_pack(args.la, store_dir=args.store, indicator=args.indicator, wards=args.wards)
+        code = resolve_place(args.la, store_dir=args.store)
+        view = ViewState(code, selection=tuple(args.wards or ()))
+        if args.indicator:
+            view = replace(view, indicator=args.indicator)
+        pack = build_pack(code, store_dir=args.store, view=view)
     except (EvidenceError, IngestError) as exc:
         print(f"evidence: {exc}", file=sys.stderr)
         return 2

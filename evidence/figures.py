@@ -19,6 +19,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from evidence.outreach import OutreachPlan, plan_outreach
+from evidence.view import ViewState, default_priority_count
 from geo import api_coverage, index, trends
 from geo.gigabit import PLAN_STATUSES, STATUS_COUNTS
 from geo.indicators import CENSUS_TOPICS, INDICATORS, Indicator
@@ -29,10 +31,6 @@ MAPPABLE: dict[str, Indicator] = {index.RISK_INDEX.name: index.RISK_INDEX, **IND
 #: Indicator mapped when none is asked for: the first of these the ward table holds by ward
 #: (the risk index is always there).
 DEFAULT_INDICATORS = ("pct_premises_without_gigabit", "pct_premises_below_uso", "risk_index")
-
-#: Share of an authority's wards (highest risk index first) that are its priority wards when no
-#: wards are selected: the fifth most at risk, at least one.
-PRIORITY_SHARE = 0.2
 
 #: Area columns of the headline figures, and the ``level`` of each in the store's
 #: ``comparisons`` table (built by :mod:`ingest.build` from summed Ofcom and Census counts). The
@@ -326,8 +324,18 @@ class EvidencePack:
         :func:`geo.trends.fixed_trend` of the authority's Ofcom releases.
     date : datetime.date
         Date of the pack (the store's build date unless given).
-    spec : IndexSpec
-        Weights of the risk index.
+    view : ViewState
+        What the user was looking at: weights, frame, thresholds, priority count, ward in
+        view, outreach settings. Stated on the first page.
+    reached : geo.index.PeopleReached
+        Residents, residents 65+ and premises below the USO in the priority wards.
+    outreach : OutreachPlan or None
+        The outreach plan of the view's venues; None without venues or postcodes.
+    frame_size : int
+        Wards the risk index was scored against.
+    component_weights : dict of str to int
+        Weight of each component the index used (a component with no usable figure is left
+        out).
     thresholds_pct : dict of str to float
         Not-spot thresholds (%) used, by flag (``fixed_not_spot``, ``mobile_not_spot``), as
         :func:`geo.index.not_spots` reports them.
@@ -351,11 +359,20 @@ class EvidencePack:
     areas: list[str]
     trend: pd.DataFrame
     date: dt.date
-    spec: index.IndexSpec
+    view: ViewState
+    reached: index.PeopleReached
+    outreach: OutreachPlan | None
+    frame_size: int
+    component_weights: dict[str, int]
     thresholds_pct: dict[str, float]
     notes: list[str] = field(default_factory=list)
     plans: PlanTables = field(default_factory=PlanTables)
     levels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> index.IndexSpec:
+        """Weights of the risk index (the view's)."""
+        return self.view.spec
 
     @property
     def synthetic(self) -> bool:
@@ -428,10 +445,8 @@ def check_selection(wards: pd.DataFrame, codes: Sequence[str] | None) -> list[st
     return chosen
 
 
-def priority_wards(
-    ranks: pd.Series, *, selected: pd.Series, share: float = PRIORITY_SHARE
-) -> pd.Series:
-    """Flag priority wards: the selected ones, or else the ``share`` of wards most at risk.
+def priority_wards(ranks: pd.Series, *, selected: pd.Series, count: int | None = None) -> pd.Series:
+    """Flag priority wards: the selected ones, or else the ``count`` wards most at risk.
 
     Parameters
     ----------
@@ -439,8 +454,9 @@ def priority_wards(
         ``risk_rank`` of each ward (1 = highest risk; NA when the ward has no index).
     selected : pandas.Series of bool
         Wards chosen by the user, indexed like ``ranks``; all False for none.
-    share : float, default PRIORITY_SHARE
-        Share of wards (0-1) taken by rank when none is selected; at least one ward.
+    count : int, optional
+        How many wards are taken by rank when none is selected; default
+        :func:`evidence.view.default_priority_count` of the ranked wards.
 
     Returns
     -------
@@ -452,10 +468,12 @@ def priority_wards(
     >>> ranks = pd.Series([3, 1, 2, 4, 5], dtype="Int64")
     >>> priority_wards(ranks, selected=pd.Series([False] * 5)).tolist()
     [False, True, False, False, False]
+    >>> priority_wards(ranks, selected=pd.Series([False] * 5), count=2).tolist()
+    [False, True, True, False, False]
     """
     if selected.any():
         return selected.astype(bool)
-    cut = max(1, math.ceil(share * int(ranks.notna().sum())))
+    cut = default_priority_count(int(ranks.notna().sum())) if count is None else count
     return ranks.le(cut).fillna(False).astype(bool)
 
 
@@ -551,11 +569,7 @@ def _double_not_spot_figure(wards: pd.DataFrame, mask: pd.Series, mobile_level: 
         return Figure(None, note=f"not known: {why}")
     residents = wards.loc[mask, "residents"].astype(float)
     if fixed_unknown:
-        how = (
-            "wards with fixed broadband not known are not mobile not-spots"
-            if by_ward
-            else "the authority is not a mobile not-spot (fixed not known by ward)"
-        )
+        how = "wards with fixed broadband not known are not mobile not-spots"
     else:
         how = f"ward fixed flag and {mobile_level} mobile flag"
     return _share_figure(residents[flags.astype(bool)].sum(), residents.sum(), "residents", how)
@@ -703,16 +717,15 @@ def assemble(
     manifest: dict[str, Any],
     la_fixed: pd.DataFrame,
     *,
-    indicator: str | None = None,
-    selection: Sequence[str] | None = None,
+    view: ViewState | None = None,
+    frame_wards: pd.DataFrame | None = None,
     comparisons: pd.DataFrame | None = None,
     date: dt.date | None = None,
-    spec: index.IndexSpec = index.DEFAULT_SPEC,
-    fixed_threshold_pct: float = index.FIXED_NOT_SPOT_PCT,
-    mobile_threshold_pct: float = index.MOBILE_NOT_SPOT_PCT,
     plans: PlanTables | None = None,
+    postcodes: pd.DataFrame | None = None,
+    venues: pd.DataFrame | None = None,
 ) -> EvidencePack:
-    """Compute everything an evidence pack shows for one place.
+    """Compute everything an evidence pack shows for one place, as the view asks.
 
     Parameters
     ----------
@@ -722,22 +735,22 @@ def assemble(
         The place's store manifest.
     la_fixed : pandas.DataFrame
         The store's ``la_fixed_coverage`` (one row per Ofcom LA release; may be empty).
-    indicator : str, optional
-        Indicator to map (key of :data:`MAPPABLE`); default from :data:`DEFAULT_INDICATORS`.
-    selection : sequence of str, optional
-        Ward codes the pack is about (they become the priority wards); default: the whole
-        authority, with the :data:`PRIORITY_SHARE` of wards at highest risk as priority.
+    view : ViewState, optional
+        Indicator, weights, frame, thresholds, priority wards, selection, ward in view and
+        outreach settings; default ``ViewState(<the place>)``. With a ``selection``, those
+        wards are the pack's subject and its priority wards.
+    frame_wards : pandas.DataFrame, optional
+        Every ward the index scores against when ``view.frame`` is ``"store"``.
     comparisons : pandas.DataFrame, optional
         The store's ``comparisons`` table (nation and UK shares; see
         :func:`headline_figures`).
     date : datetime.date, optional
         Date printed on the pack; default the store's build date.
-    spec : IndexSpec, default geo.index.DEFAULT_SPEC
-        Weights of the risk index (the app passes its sliders').
-    fixed_threshold_pct, mobile_threshold_pct : float
-        Not-spot thresholds (%), as :func:`geo.index.not_spots`.
     plans : PlanTables, optional
         The store's BDUK tables; default none (a place built without a BDUK file).
+    postcodes, venues : pandas.DataFrame, optional
+        The place's postcode directory and the view's venues; with both, the pack holds the
+        outreach plan (:func:`evidence.outreach.plan_outreach`).
 
     Returns
     -------
@@ -746,21 +759,30 @@ def assemble(
     Raises
     ------
     EvidenceError
-        Unknown indicator or ward code.
+        Unknown indicator or ward code, or a frame of every stored ward without them.
     """
-    codes = check_selection(wards, selection)
+    view = view or ViewState(manifest["la_code"])
+    codes = check_selection(wards, view.selection)
+    if view.ward is not None:
+        check_selection(wards, [view.ward])
+    if view.frame == "store" and frame_wards is None:
+        raise EvidenceError("the view scores against every stored ward; pass frame_wards")
     wards = wards.reset_index(drop=True)
-    risk = index.compute_index(wards, spec)
+    risk = index.compute_index(
+        wards, view.spec, frame=frame_wards if view.frame == "store" else None
+    )
     flags = index.not_spots(
-        wards, fixed_threshold_pct=fixed_threshold_pct, mobile_threshold_pct=mobile_threshold_pct
+        wards,
+        fixed_threshold_pct=view.fixed_threshold_pct,
+        mobile_threshold_pct=view.mobile_threshold_pct,
     )
     selected = wards["ward_code"].isin(codes)
-    priority = priority_wards(risk["risk_rank"], selected=selected)
+    priority = priority_wards(risk["risk_rank"], selected=selected, count=view.priority_wards)
     table = pd.concat([wards, risk.filter(regex="^(component_|risk_)"), flags], axis=1)
     table = gpd.GeoDataFrame(
         table.assign(priority=priority, selected=selected), geometry="geometry", crs=wards.crs
     )
-    chosen = choose_indicator(table, indicator)
+    chosen = choose_indicator(table, view.indicator)
     newest = la_fixed.sort_values("release").iloc[-1] if not la_fixed.empty else None
     headlines = headline_figures(
         table,
@@ -783,7 +805,13 @@ def assemble(
         areas=list(headlines[0].figures),
         trend=place_trend(la_fixed, wards, manifest),
         date=date or built,
-        spec=spec,
+        view=view,
+        reached=index.people_reached(table, priority),
+        outreach=None
+        if postcodes is None or venues is None
+        else plan_outreach(table, postcodes, venues, view),
+        frame_size=int(risk.attrs["frame_size"]),
+        component_weights=dict(risk.attrs["component_weights"]),
         thresholds_pct=flags.attrs["thresholds_pct"],
         notes=[*risk.attrs["notes"], *flags.attrs["notes"]],
         plans=plans or PlanTables(),

@@ -29,7 +29,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from evidence.figures import (
     formula_safe,
 )
 from evidence.pdf import render_pdf
-from geo import index
+from evidence.view import ViewState
 from geo.maps import to_web
 from ingest import settings, store
 from ingest._errors import IngestError
@@ -85,18 +85,90 @@ def _optional_table(la_code: str, name: str, *, store_dir: Path) -> pd.DataFrame
         return None
 
 
+@dataclass(frozen=True)
+class Place:
+    """Everything the store holds of one place that an evidence pack reads.
+
+    Read once (:func:`read_place`) and turned into a pack for each view (:meth:`pack`), so
+    the app reads the store once per build, not once per slider move.
+
+    Attributes
+    ----------
+    wards : geopandas.GeoDataFrame
+        The ward table (EPSG:27700).
+    manifest : dict
+        The store manifest.
+    la_fixed : pandas.DataFrame
+        ``la_fixed_coverage`` (may be empty).
+    comparisons, postcodes, venues : pandas.DataFrame or None
+        The store's tables of those names, None where the place has none.
+    plans : PlanTables
+        The BDUK tables.
+    """
+
+    wards: gpd.GeoDataFrame
+    manifest: dict[str, Any]
+    la_fixed: pd.DataFrame
+    comparisons: pd.DataFrame | None
+    postcodes: pd.DataFrame | None
+    venues: pd.DataFrame | None
+    plans: PlanTables
+
+    def pack(
+        self,
+        view: ViewState,
+        *,
+        frame_wards: pd.DataFrame | None = None,
+        venues: pd.DataFrame | None = None,
+        date: dt.date | None = None,
+    ) -> EvidencePack:
+        """Compute the evidence pack of ``view`` (:func:`evidence.figures.assemble`).
+
+        ``venues`` replaces the place's own (an uploaded list); ``frame_wards`` are every
+        ward scored against when ``view.frame`` is ``"store"``.
+        """
+        return assemble(
+            self.wards,
+            self.manifest,
+            self.la_fixed,
+            view=view,
+            frame_wards=frame_wards,
+            comparisons=self.comparisons,
+            date=date,
+            plans=self.plans,
+            postcodes=self.postcodes,
+            venues=self.venues if venues is None else venues,
+        )
+
+
+def read_place(la_code: str, *, store_dir: Path) -> Place:
+    """Read one place (by code) from the store: its ward table and every further table."""
+    la_fixed = _optional_table(la_code, "la_fixed_coverage", store_dir=store_dir)
+    return Place(
+        wards=store.read_wards(la_code, store=store_dir),
+        manifest=store.read_manifest(la_code, store=store_dir),
+        la_fixed=pd.DataFrame() if la_fixed is None else la_fixed,
+        comparisons=_optional_table(la_code, "comparisons", store_dir=store_dir),
+        postcodes=_optional_table(la_code, "postcodes", store_dir=store_dir),
+        venues=_optional_table(la_code, "venues", store_dir=store_dir),
+        plans=PlanTables(
+            **{
+                field: _optional_table(la_code, table, store_dir=store_dir)
+                for field, table in PLAN_TABLES.items()
+            }
+        ),
+    )
+
+
 def build_pack(
     la_code: str,
     *,
     store_dir: Path | None = None,
-    indicator: str | None = None,
-    wards: Sequence[str] | None = None,
+    view: ViewState | None = None,
     date: dt.date | None = None,
-    spec: index.IndexSpec = index.DEFAULT_SPEC,
-    fixed_threshold_pct: float = index.FIXED_NOT_SPOT_PCT,
-    mobile_threshold_pct: float = index.MOBILE_NOT_SPOT_PCT,
+    venues: pd.DataFrame | None = None,
 ) -> EvidencePack:
-    """Read one place from the store and compute its evidence pack.
+    """Read one place from the store and compute its evidence pack for a view.
 
     Parameters
     ----------
@@ -104,15 +176,15 @@ def build_pack(
         Local authority code (or name) of a place in the store.
     store_dir : Path, optional
         Store root (default :func:`ingest.settings.store_dir`).
-    indicator : str, optional
-        Indicator to map (key of :data:`geo.indicators.INDICATORS`).
-    wards : sequence of str, optional
-        Ward codes the pack is about; default the whole authority.
+    view : ViewState, optional
+        What the pack shows: indicator, weights, frame, thresholds, priority wards,
+        selection, ward in view, outreach settings (its place is ``la_code``'s); default
+        ``ViewState(<the place>)``.
     date : datetime.date, optional
         Date on the pack; default the store's build date (so the same store gives the same
         PDF).
-    spec, fixed_threshold_pct, mobile_threshold_pct
-        Risk index weights and not-spot thresholds, as :func:`evidence.figures.assemble`.
+    venues : pandas.DataFrame, optional
+        Venues of the outreach plan; default the place's own list in the store.
 
     Returns
     -------
@@ -130,24 +202,12 @@ def build_pack(
     """
     root = Path(store_dir or settings.store_dir())
     code = resolve_place(la_code, store_dir=root)
-    la_fixed = _optional_table(code, "la_fixed_coverage", store_dir=root)
-    return assemble(
-        store.read_wards(code, store=root),
-        store.read_manifest(code, store=root),
-        pd.DataFrame() if la_fixed is None else la_fixed,
-        indicator=indicator,
-        selection=wards,
-        comparisons=_optional_table(code, "comparisons", store_dir=root),
+    view = replace(view or ViewState(code), la_code=code)
+    return read_place(code, store_dir=root).pack(
+        view,
+        frame_wards=store.read_every_ward(root) if view.frame == "store" else None,
+        venues=venues,
         date=date,
-        spec=spec,
-        fixed_threshold_pct=fixed_threshold_pct,
-        mobile_threshold_pct=mobile_threshold_pct,
-        plans=PlanTables(
-            **{
-                field: _optional_table(code, table, store_dir=root)
-                for field, table in PLAN_TABLES.items()
-            }
-        ),
     )
 
 
@@ -157,6 +217,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return text.encode("utf-8-sig")
 
 
+def ward_csv(pack: EvidencePack) -> bytes:
+    """Return the pack's ward table as the ``<code>_wards.csv`` it holds (:func:`csv_bytes`)."""
+    return csv_bytes(pd.DataFrame(export_table(pack).drop(columns="geometry")))
+
+
 def _manifest(pack: EvidencePack, files: list[str]) -> dict[str, Any]:
     return {
         **pack.manifest,
@@ -164,6 +229,7 @@ def _manifest(pack: EvidencePack, files: list[str]) -> dict[str, Any]:
             "date": pack.date.isoformat(),
             "indicator": pack.indicator.name,
             "selection": pack.selection,
+            "view": {**pack.view.to_query(), "venues": pack.view.venues},
             "priority_wards": pack.wards.loc[pack.wards["priority"], "ward_code"].tolist(),
             "fixed_broadband_level": pack.fixed_level,
             "files": files,
@@ -216,7 +282,7 @@ def _files(pack: EvidencePack, folder: Path) -> list[Path]:
         "manifest": folder / "manifest.json",
     }
     paths["pdf"].write_bytes(render_pdf(pack))
-    paths["csv"].write_bytes(csv_bytes(pd.DataFrame(table.drop(columns="geometry"))))
+    paths["csv"].write_bytes(ward_csv(pack))
     paths["geojson"].write_text(to_web(table).to_json(drop_id=True, na="null"), encoding="utf-8")
     if paths["gpkg"].exists():
         paths["gpkg"].unlink()

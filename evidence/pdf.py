@@ -44,7 +44,6 @@ from reportlab.platypus import (
 from evidence import charts, plans
 from evidence.figures import (
     NOT_IN_STORE,
-    PRIORITY_SHARE,
     EvidencePack,
     attributions,
     format_pct,
@@ -218,12 +217,67 @@ def _mobile_rule(pack: EvidencePack, threshold: float) -> str:
 
 def _priority_sentence(pack: EvidencePack) -> str:
     names = ", ".join(pack.wards.loc[pack.wards["priority"], "ward_name"].astype(str))
-    if pack.selection:
-        return f"Priority wards are the wards selected for this pack: {names}."
-    return (
-        f"Priority wards are the {PRIORITY_SHARE:.0%} of the authority's wards with the highest "
-        f"digital exclusion risk index (at least one ward): {names}."
+    reached = pack.reached
+    who = (
+        f" They hold {_count(reached.residents)} residents, {_count(reached.residents_65_plus)} "
+        f"of them aged 65 or over."
     )
+    if pack.selection:
+        return f"Priority wards are the wards selected for this pack: {names}.{who}"
+    return (
+        f"Priority wards are the {reached.wards} wards with the highest digital exclusion risk "
+        f"index (ties at the cut-off included): {names}.{who}"
+    )
+
+
+def _view_section(pack: EvidencePack) -> list[Flowable]:
+    """State the view the pack was made from, as the app showed it."""
+    ward = ""
+    if pack.view.ward is not None:
+        ward = str(pack.wards.set_index("ward_code").loc[pack.view.ward, "ward_name"])
+    lines = pack.view.describe(
+        wards=int(pack.wards["risk_rank"].notna().sum()),
+        indicator=pack.indicator.label,
+        ward_name=ward,
+    )
+    return [_p("The view this pack shows", "h2"), *(_p(line, "small") for line in lines)]
+
+
+def _outreach_section(pack: EvidencePack) -> list[Flowable]:
+    """Lay out the view's outreach plan: reach of its venues and the wards none reaches."""
+    plan = pack.outreach
+    if plan is None:
+        return []
+    table = plan.unreached
+    rows: list[list[object]] = [
+        ["Ward", "Residents", "Aged 65+", "Risk index", "Postcodes in reach", "Nearest venue"]
+    ]
+    for _, ward in table.iterrows():
+        rows.append(
+            [
+                ward["ward_name"],
+                _count(ward["residents"]),
+                _count(ward["residents_65_plus"]),
+                "not known" if pd.isna(ward["risk"]) else f"{ward['risk']:.1f}",
+                "not known" if pd.isna(ward["share_reached"]) else f"{ward['share_reached']:.0%}",
+                "none"
+                if pd.isna(ward["nearest_venue_m"])
+                else f"{ward['nearest_venue']} ({ward['nearest_venue_m']:,.0f} m)",
+            ]
+        )
+    wide = 4.0 * cm
+    narrow = (_WIDTH - 2 * wide) / 4
+    return [
+        _p("Outreach: where no venue reaches", "h1"),
+        _p(plan.summary(len(pack.wards)).replace("**", "")),
+        _table(rows, [wide, narrow, narrow, narrow, narrow, wide]),
+        Spacer(1, 4),
+        _p(
+            f"The {len(table)} highest-risk wards that no venue reaches. Distances are straight "
+            "lines; postcodes stand in for residents (see the method section).",
+            "small",
+        ),
+    ]
 
 
 def _change_sentences(trend: pd.DataFrame) -> list[Flowable]:
@@ -306,6 +360,7 @@ def _title_page(pack: EvidencePack) -> list[Flowable]:
             else []
         ),
         *_api_double_not_spots(pack),
+        *_view_section(pack),
     ]
     if pack.synthetic:
         story.append(
@@ -754,6 +809,7 @@ def render_pdf(pack: EvidencePack) -> bytes:
         *_trend_section(pack),
         PageBreak(),
         KeepTogether(_priority_section(pack)),
+        *_outreach_section(pack),
         *_methodology(pack),
         *_sources(pack),
     ]

@@ -145,6 +145,16 @@ def read_wards(la_code: str, *, store: Path) -> gpd.GeoDataFrame:
     return gpd.read_parquet(Path(store) / la_code / WARDS_FILE)
 
 
+def read_every_ward(store: Path) -> gpd.GeoDataFrame:
+    """Return the ward tables of every place in the store, one after another (EPSG:27700).
+
+    The frame a risk index is scored against when a user compares wards across the store.
+    """
+    return pd.concat(
+        [read_wards(p["la_code"], store=store) for p in list_places(store)], ignore_index=True
+    )
+
+
 def read_map_wards(la_code: str, *, store: Path) -> gpd.GeoDataFrame:
     """Return the ward table of one place with its simplified map geometry, for the web map.
 

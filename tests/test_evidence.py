@@ -26,6 +26,7 @@ from evidence import (
 )
 from evidence.__main__ import main
 from evidence.figures import EXPORT_COLUMNS, NOT_IN_STORE
+from evidence.view import ViewState, preset_weights
 from geo import index
 from ingest import demo, store
 
@@ -99,7 +100,9 @@ def test_demo_pdf_has_the_headline_figures_of_geo(demo_store, demo_pdf):
     double = int(wards.loc[flags["double_not_spot"].fillna(False).astype(bool), "residents"].sum())
     assert f"{double:,} (" in text.split("Residents in double not-spots")[1][:40]
     assert f"{_older_in_priority(wards):,} (" in text
-    assert "Priority wards are the 20% of the authority's wards" in text
+    count = int(_priority(wards).sum())
+    assert f"Priority wards are the {count} wards with the highest digital exclusion" in text
+    assert f"Priority wards: the {count} with the highest risk index." in text
     assert NOT_IN_STORE in text
 
 
@@ -236,8 +239,11 @@ def hostile_pack(demo_store):
         wards,
         store.read_manifest(code, store=demo_store),
         store.read_table(code, "la_fixed_coverage", store=demo_store),
-        selection=wards.loc[:2, "ward_code"].str.lower().tolist(),
-        indicator="pct_premises_below_uso",
+        view=ViewState(
+            code,
+            selection=tuple(wards.loc[:2, "ward_code"].str.lower()),
+            indicator="pct_premises_below_uso",
+        ),
     )
 
 
@@ -381,11 +387,14 @@ def test_places_are_found_by_name(demo_store):
 
 
 def test_the_apps_weights_and_thresholds_shape_the_pack(demo_store):
-    spec = index.DEFAULT_SPEC.with_weight("infrastructure", 0)
-    pack = build_pack(
-        demo.DEMO_LA_CODE, store_dir=demo_store, spec=spec, fixed_threshold_pct=7.5,
+    weights = list(preset_weights("default"))
+    weights[0] = 0  # the infrastructure component
+    view = ViewState(
+        demo.DEMO_LA_CODE, weights=tuple(weights), fixed_threshold_pct=7.5,
         mobile_threshold_pct=0.5,
     )  # fmt: skip
+    pack = build_pack(demo.DEMO_LA_CODE, store_dir=demo_store, view=view)
+    spec = index.DEFAULT_SPEC.with_weight("infrastructure", 0)
     wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
     expected = index.compute_index(wards, spec)["risk_rank"]
     assert pack.wards["risk_rank"].tolist() == expected.tolist()

@@ -20,6 +20,7 @@ from shapely.geometry import box
 from evidence import EvidenceError, build_pack, map_image, render_pdf, write_pack, zip_bytes
 from evidence.__main__ import main
 from evidence.plans import NO_BDUK, NO_LOOKUP, NO_NOT_SPOTS, NO_SPEED, ONE_RELEASE
+from evidence.view import ViewState
 from ingest import store
 
 LA = "E08999990"
@@ -403,7 +404,9 @@ def test_zip_and_command_write_the_same_plan_files(plan_store, plan_files, tmp_p
 
 
 def test_the_current_indicator_map_is_written_once(plan_store, tmp_path):
-    pack = build_pack(LA, store_dir=plan_store, indicator="pct_premises_no_gigabit_no_plan")
+    pack = build_pack(
+        LA, store_dir=plan_store, view=ViewState(LA, indicator="pct_premises_no_gigabit_no_plan")
+    )
     names = {p.name for p in write_pack(pack, tmp_path)}
     assert {n for n in names if "map_" in n} == {
         f"{LA}_map_no_gigabit_no_plan.png",
