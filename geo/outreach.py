@@ -19,11 +19,17 @@ How reach is measured (:func:`ward_reach`)
 - A ward with no located postcode falls back to the share of its **area** inside the union of
   the catchments (``reach_method == "area"``); area is a weaker proxy (fields and parks count
   as much as streets), so the method is stated on every row.
+- Each ward also has a ``reach_status`` in plain words (:data:`REACH_STATUSES`): "reached" as
+  above; "partly reached" when it is not, but some of its postcodes (or area) are within the
+  radius or a venue lies inside it; "not reached" when neither. ``reached`` (True/False) is
+  kept beside it, so "partly reached" wards count as not reached in :func:`reach_totals`.
 """
 
 from __future__ import annotations
 
+import math
 import operator
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,6 +50,8 @@ WALKING_CATCHMENT_M = 800.0
 #: venue's catchment for the ward to count as reached: a majority, so a venue just inside one
 #: corner of a ward does not mark the whole ward as served.
 REACHED_SHARE = 0.5
+#: The values of ``reach_status`` (:func:`ward_reach`), from best to worst.
+REACH_STATUSES = ("reached", "partly reached", "not reached")
 #: Columns of :func:`ward_reach`.
 REACH_COLUMNS = (
     "ward_code",
@@ -51,7 +59,9 @@ REACH_COLUMNS = (
     "n_postcodes",
     "n_postcodes_reached",
     "share_reached",
+    "venues_inside",
     "reached",
+    "reach_status",
     "nearest_venue",
     "nearest_venue_m",
 )
@@ -62,13 +72,42 @@ PRIORITY_COLUMNS = (
     "residents",
     "residents_65_plus",
     "risk",
+    "reach_status",
+    "reach_note",
+    "venues_inside",
     "share_reached",
     "reach_method",
     "nearest_venue",
     "nearest_venue_m",
 )
+#: A council officer's heading, with its unit, for each of :data:`PRIORITY_COLUMNS`, in the
+#: same order: one set of headings for the app's table and any export. The values stay as
+#: :func:`unreached_priorities` returns them: ``share_reached`` is a share from 0 to 1 (a
+#: "percent" display format multiplies it by 100), ``nearest_venue_m`` metres. ``risk`` is
+#: headed as the digital exclusion risk index of :func:`geo.index.compute_index` (0 to 10).
+PRIORITY_LABELS: dict[str, str] = {
+    "ward_code": "Ward code (ONS)",
+    "ward_name": "Ward",
+    "residents": "Residents (people)",
+    "residents_65_plus": "Residents aged 65+ (people)",
+    "risk": "Risk index (0-10)",
+    "reach_status": "Reach",
+    "reach_note": "Reach, in words",
+    "venues_inside": "Venues inside the ward (count)",
+    "share_reached": "Within reach (% of postcodes, or of area)",
+    "reach_method": "Measured by (postcodes or area)",
+    "nearest_venue": "Nearest venue",
+    "nearest_venue_m": "Nearest venue (m, straight line)",
+}
 #: Columns of :func:`ward_reach` repeated in :func:`unreached_priorities`.
-_REACH_SHOWN = ("share_reached", "reach_method", "nearest_venue", "nearest_venue_m")
+_REACH_SHOWN = (
+    "reach_status",
+    "venues_inside",
+    "share_reached",
+    "reach_method",
+    "nearest_venue",
+    "nearest_venue_m",
+)
 
 
 def _require_metres(frame: gpd.GeoDataFrame, *, argument: str) -> None:
@@ -172,6 +211,12 @@ def _nearest_venue(points: gpd.GeoSeries, venues: gpd.GeoDataFrame) -> pd.DataFr
     return out
 
 
+def _venues_inside(wards: gpd.GeoSeries, venues: gpd.GeoSeries) -> np.ndarray:
+    """Count the venue points inside or on the boundary of each ward polygon, in ward order."""
+    _, ward_position = wards.sindex.query(venues.values, predicate="intersects")
+    return np.bincount(ward_position, minlength=len(wards)).astype("int64")
+
+
 def ward_reach(
     wards: gpd.GeoDataFrame,
     postcodes: pd.DataFrame,
@@ -183,7 +228,9 @@ def ward_reach(
     """Measure, per ward, the share of its postcodes within walking distance of any venue.
 
     See the module docstring: postcode centroids stand in for residents (unweighted); a ward
-    with no located postcode is measured by the share of its area inside the catchments.
+    with no located postcode is measured by the share of its area inside the catchments. Each
+    ward is "reached", "partly reached" or "not reached" (``reach_status``), and the venues
+    inside it are counted.
 
     Parameters
     ----------
@@ -209,11 +256,15 @@ def ward_reach(
         (``"postcodes"``, or ``"area"`` for a ward without located postcodes);
         ``n_postcodes`` (located postcodes in the ward) and ``n_postcodes_reached`` (of those,
         within ``radius_m`` of a venue); ``share_reached`` (0 to 1: postcodes reached /
-        postcodes, or catchment area / ward area); ``reached`` (``share_reached >=
-        reached_share``); ``nearest_venue`` (name) and ``nearest_venue_m`` (metres, straight
-        line) from the ward's nearest postcode, or from its representative point with the area
-        method (NaN without venues). ``attrs``: ``radius_m``, ``reached_share``,
-        ``postcodes_outside_wards``, ``postcodes_without_location`` (counts) and ``notes``.
+        postcodes, or catchment area / ward area); ``venues_inside`` (venues whose point lies
+        inside the ward's polygon, or on its edge); ``reached`` (``share_reached >=
+        reached_share``); ``reach_status``, one of :data:`REACH_STATUSES`: ``"reached"`` when
+        ``reached``, else ``"partly reached"`` when ``share_reached > 0`` or ``venues_inside >
+        0``, else ``"not reached"``; ``nearest_venue`` (name) and ``nearest_venue_m`` (metres,
+        straight line) from the ward's nearest postcode, or from its representative point with
+        the area method (NaN without venues). ``attrs``: ``radius_m`` (metres),
+        ``reached_share`` (0 to 1), ``postcodes_outside_wards``, ``postcodes_without_location``
+        (counts) and ``notes``.
 
     Raises
     ------
@@ -230,8 +281,11 @@ def ward_reach(
     ...                           crs="EPSG:27700")
     >>> pcs = pd.DataFrame({"postcode": ["A1 1AA"], "lon": [np.nan], "lat": [np.nan],
     ...                     "ward_code": ["W1"]})
-    >>> ward_reach(wards, pcs, venues)[["reach_method", "nearest_venue_m"]].values.tolist()
-    [['area', 1118.033988749895]]
+    >>> reach = ward_reach(wards, pcs, venues)
+    >>> reach[["reach_method", "venues_inside", "reach_status"]].values.tolist()
+    [['area', 1, 'partly reached']]
+    >>> float(reach["nearest_venue_m"].iloc[0])  # from the ward's centre (1000, 500)
+    1118.033988749895
     """
     require_columns(wards, ["ward_code", "geometry"], argument="wards")
     require_columns(postcodes, ["postcode", "lon", "lat", "ward_code"], argument="postcodes")
@@ -277,7 +331,11 @@ def ward_reach(
         centre = _nearest_venue(polygons.representative_point(), venues)
         out.loc[by_area, "nearest_venue"] = centre["venue"]
         out.loc[by_area, "nearest_venue_m"] = centre["distance_m"]
+    out["venues_inside"] = _venues_inside(wards.geometry, venues.geometry)
     out["reached"] = out["share_reached"] >= reached_share
+    reached, partly, not_reached = REACH_STATUSES
+    some = (out["share_reached"] > 0) | (out["venues_inside"] > 0)
+    out["reach_status"] = np.select([out["reached"], some], [reached, partly], not_reached)
     out = out[list(REACH_COLUMNS)]
     out.attrs = {
         "radius_m": float(radius_m),
@@ -286,9 +344,10 @@ def ward_reach(
         "postcodes_without_location": len(points.attrs["no_location"]),
         "notes": (
             f"A ward is reached when at least {reached_share:.0%} of its postcodes lie within "
-            f"{radius_m:g} m (straight line) of a venue. Postcodes stand in for residents and "
-            "are not weighted by how many people live in each. Wards with no located postcode "
-            "are measured by the share of their area inside the catchments instead."
+            f"{radius_m:g} m (straight line) of a venue, and partly reached when fewer are but "
+            "some are, or a venue is inside it. Postcodes stand in for residents and are not "
+            "weighted by how many people live in each. Wards with no located postcode are "
+            "measured by the share of their area inside the catchments instead."
         ),
     }
     return out
@@ -302,18 +361,51 @@ def _aligned(reach: pd.DataFrame, wards: pd.DataFrame) -> None:
         )
 
 
+def _distance_words(metres: float) -> str:
+    """Write a distance rounded up ("850 m" below 1 km, else "2.4 km"): never nearer."""
+    whole = math.ceil(round(metres, 2))  # to the centimetre first: reprojection noise
+    return f"{whole} m" if whole < 1000 else f"{math.ceil(whole / 100) / 10:,.1f} km"
+
+
+def _share_words(share: float) -> str:
+    """Write a share (0 to 1) as a whole percent rounded down ("44%", "under 1%"): never more."""
+    if not np.isfinite(share):
+        return "an unknown share"
+    if 0 < share < 0.01:
+        return "under 1%"
+    return f"{math.floor(round(share * 100, 6))}%"  # 0.29 * 100 is 28.999...
+
+
+def _reach_note(row: dict[str, Any], radius: str) -> str:
+    """Say in plain words why a ward is partly or not reached (:func:`unreached_priorities`)."""
+    by_area = row["reach_method"] == "area"
+    if row["reach_status"] == "not reached":
+        if pd.isna(row["nearest_venue_m"]):
+            return f"no venue within {radius}: no venues were given"
+        nearest = _distance_words(float(row["nearest_venue_m"]))
+        if by_area:
+            return f"no venue within {radius} of the ward; nearest {nearest} from its centre"
+        return f"no venue within {radius} of its postcodes; nearest {nearest} away"
+    count = int(row["venues_inside"])
+    inside = "no venue inside" if count == 0 else f"{count} venue{'s' * (count > 1)} inside"
+    share = _share_words(float(row["share_reached"]))
+    return f"{inside}; {share} of {'its area' if by_area else 'postcodes'} within {radius}"
+
+
 def unreached_priorities(
     wards: pd.DataFrame, reach: pd.DataFrame, risk: pd.Series, *, top: int | None = None
 ) -> pd.DataFrame:
     """List the wards no venue reaches, highest risk first, with the residents affected.
 
+    "Partly reached" wards are listed too (they are not reached), with what does reach them.
+
     Parameters
     ----------
     wards : pandas.DataFrame
         Ward rows with ``ward_code``, ``ward_name``, ``residents`` and ``residents_65_plus``
-        (people, Census 2021).
+        (people).
     reach : pandas.DataFrame
-        :func:`ward_reach` of these wards (same index).
+        :func:`ward_reach` of these wards (same index), with its ``attrs["radius_m"]``.
     risk : pandas.Series
         A number per ward, higher = worse (e.g. ``compute_index(wards)["risk_index"]``, 0 to
         10), indexed like ``wards``. NaN sorts last.
@@ -323,31 +415,50 @@ def unreached_priorities(
     Returns
     -------
     pandas.DataFrame
-        The unreached wards (index of ``wards``), ordered by ``risk`` descending, then
-        ``residents`` descending, then ``ward_code``; columns :data:`PRIORITY_COLUMNS`
-        (``share_reached`` 0 to 1, ``nearest_venue_m`` metres, as in :func:`ward_reach`).
+        The wards not reached (``reached`` False; index of ``wards``), ordered by ``risk``
+        descending, then ``residents`` descending, then ``ward_code``; columns
+        :data:`PRIORITY_COLUMNS` (headings for them: :data:`PRIORITY_LABELS`). Numbers are
+        left as numbers for the display to format: ``residents`` and ``residents_65_plus``
+        people, ``risk`` as given, ``venues_inside`` a count, ``share_reached`` 0 to 1 and
+        ``nearest_venue_m`` metres (straight line), as in :func:`ward_reach`. ``reach_note``
+        says in words why the ward is listed, with the radius of ``reach.attrs["radius_m"]``:
+        for a partly reached ward, the venues inside and the share of postcodes (or of its
+        area) within the radius, as a whole percent rounded down, e.g. ``"1 venue inside;
+        45% of postcodes within 800 m"``; for a ward not reached, the distance to the nearest
+        venue, rounded up (to the metre below 1 km, else to 0.1 km), e.g. ``"no venue within
+        800 m of its postcodes; nearest 2.3 km away"``.
 
     Raises
     ------
     ValueError
-        Missing columns, ``reach`` or ``risk`` not aligned with ``wards``, non-numeric
-        ``risk``, or ``top`` below 0.
+        Missing columns, ``reach`` without ``attrs["radius_m"]``, ``reach`` or ``risk`` not
+        aligned with ``wards``, non-numeric ``risk``, or ``top`` below 0.
 
     Examples
     --------
     >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "ward_name": ["A", "B"],
     ...                       "residents": [100, 200], "residents_65_plus": [10, 50]})
     >>> reach = pd.DataFrame({"ward_code": ["W1", "W2"], "reached": [False, False],
-    ...                       "share_reached": [0.1, 0.0], "reach_method": "postcodes",
-    ...                       "nearest_venue": "Hall", "nearest_venue_m": [900.0, 2500.0]})
-    >>> unreached_priorities(wards, reach, pd.Series([2.0, 7.5]))["ward_name"].tolist()
-    ['B', 'A']
+    ...                       "reach_status": ["partly reached", "not reached"],
+    ...                       "venues_inside": [1, 0], "share_reached": [0.45, 0.0],
+    ...                       "reach_method": "postcodes", "nearest_venue": "Hall",
+    ...                       "nearest_venue_m": [0.0, 2250.4]})
+    >>> reach.attrs["radius_m"] = 800.0
+    >>> table = unreached_priorities(wards, reach, pd.Series([2.0, 7.5]))
+    >>> table[["ward_name", "reach_note"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['B', 'no venue within 800 m of its postcodes; nearest 2.3 km away'],
+     ['A', '1 venue inside; 45% of postcodes within 800 m']]
     """
     require_columns(
         wards, ["ward_code", "ward_name", "residents", "residents_65_plus"], argument="wards"
     )
     require_columns(reach, ["ward_code", "reached", *_REACH_SHOWN], argument="reach")
     _aligned(reach, wards)
+    if "radius_m" not in reach.attrs:
+        raise ValueError(
+            "reach has no attrs['radius_m'] (the walking radius, metres); expected "
+            "ward_reach(wards, ...) of these same wards."
+        )
     if not risk.index.equals(wards.index):
         raise ValueError(
             f"risk has index {list(risk.index[:5])}...; expected the wards' index "
@@ -362,8 +473,11 @@ def unreached_priorities(
     table = table[~reach["reached"].astype(bool)].sort_values(
         ["risk", "residents", "ward_code"], ascending=[False, False, True], na_position="last"
     )
-    table = table[list(PRIORITY_COLUMNS)]
-    return table if top is None else table.head(top)
+    if top is not None:
+        table = table.head(top)
+    radius = f"{reach.attrs['radius_m']:,g} m"
+    table["reach_note"] = [_reach_note(row, radius) for row in table.to_dict("records")]
+    return table[list(PRIORITY_COLUMNS)]
 
 
 def reach_totals(wards: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from shapely import box
 
 from geo.outreach import (
     PRIORITY_COLUMNS,
+    PRIORITY_LABELS,
     REACH_COLUMNS,
     REACHED_SHARE,
     WALKING_CATCHMENT_M,
@@ -128,6 +129,9 @@ def test_reach_shares_are_hand_computed(wards, pcs):
     assert reach["n_postcodes_reached"].tolist() == [3, 1, 0]
     assert reach["share_reached"].tolist() == pytest.approx([0.75, 1 / 3, 1.0])
     assert reach["reached"].tolist() == [True, False, True]
+    assert reach["venues_inside"].tolist() == [1, 0, 1]  # V1 in W1, V2 in W3
+    # W2: a third of its postcodes within reach, no venue inside.
+    assert reach["reach_status"].tolist() == ["reached", "partly reached", "reached"]
     assert reach["nearest_venue"].tolist() == ["V1", "V2", "V2"]
     # W1 from its postcode at V1; W2 from T2 1AD (600 m); W3 from its centre (the venue).
     assert reach["nearest_venue_m"].tolist() == pytest.approx([0.0, 600.0, 0.0], abs=1e-3)
@@ -153,6 +157,8 @@ def test_a_venue_far_away_reaches_nothing(wards, pcs):
     reach = ward_reach(wards, pcs, far)
     assert reach["share_reached"].tolist() == [0.0, 0.0, 0.0]
     assert not reach["reached"].any()
+    assert reach["reach_status"].tolist() == ["not reached"] * 3
+    assert reach["venues_inside"].tolist() == [0, 0, 0]
     assert reach["nearest_venue"].tolist() == ["Far"] * 3
     assert (reach["nearest_venue_m"] > 60_000).all()
 
@@ -175,6 +181,127 @@ def test_a_ward_without_postcodes_uses_the_share_of_its_area(wards, pcs):
     assert not w3["reached"]
     # From W3's representative point, its centre.
     assert w3["nearest_venue_m"] == pytest.approx(500.0, abs=0.01)
+
+
+# One venue in W2's south-east corner with a 500 m radius. Distances from it (1950, 50):
+# W1: T1 1AD (950, 500) is nearest, sqrt(1000² + 450²) = 1096.59 m: no postcode reached.
+# W2: T2 1AD (1900, 500) at sqrt(50² + 450²) = 452.77 m is reached, T2 1AB (1500, 500) at
+#     636.40 m and T2 1AA at 986.15 m are not: 1 of 3 postcodes (33%), but the venue is inside.
+# W3 (by area): the part of the disc with x >= 2000 and y >= 0 (relative to the venue,
+#     x >= 50, y >= -50) is the segment r² acos(50/r) - 50 sqrt(r² - 50²) = 342,783 m² less the
+#     corner x >= 50, y <= -50 of 148,933 m²: 193,850 m², 19.4% of the 1 km² ward; its centre
+#     (2500, 500) is hypot(550, 450) = 710.63 m away.
+CORNER = {"Corner": (1950, 50)}
+
+
+def test_a_venue_inside_but_few_postcodes_reached_is_partly_reached(wards, pcs):
+    reach = ward_reach(wards, pcs, venue_points(venues_at(CORNER)), radius_m=500.0)
+    assert reach["n_postcodes_reached"].tolist() == [0, 1, 0]
+    assert reach["venues_inside"].tolist() == [0, 1, 0]
+    assert reach["share_reached"].tolist() == pytest.approx([0.0, 1 / 3, 0.19385], rel=2e-3)
+    assert not reach["reached"].any()
+    assert reach["reach_status"].tolist() == ["not reached", "partly reached", "partly reached"]
+    assert reach["nearest_venue_m"].tolist() == pytest.approx(
+        [1096.586, 452.769, np.hypot(550, 450)], abs=0.01
+    )
+    assert "partly reached when fewer are" in reach.attrs["notes"]
+
+    table = unreached_priorities(wards, reach, pd.Series([3.0, 2.0, 1.0], index=wards.index))
+    notes = table.set_index("ward_code")["reach_note"].to_dict()
+    assert notes == {
+        "W1": "no venue within 500 m of its postcodes; nearest 1.1 km away",
+        "W2": "1 venue inside; 33% of postcodes within 500 m",
+        "W3": "no venue inside; 19% of its area within 500 m",
+    }
+    assert table.set_index("ward_code").loc["W2", ["reach_status", "venues_inside"]].tolist() == [
+        "partly reached",
+        1,
+    ]
+
+
+def test_a_ward_measured_by_area_and_not_reached_is_measured_from_its_centre(wards, pcs):
+    # A venue 1.5 km west of W3's centre (2500, 500): its 800 m disc stops 700 m short of W3.
+    # It reaches 2 of W1's 4 postcodes (50 and 500 m away) and 2 of W2's 3 (100, 500 m).
+    reach = ward_reach(wards, pcs, venue_points(venues_at({"West": (1000, 500)})))
+    assert reach.loc[30, ["share_reached", "venues_inside", "reach_status"]].tolist() == [
+        0.0,
+        0,
+        "not reached",
+    ]
+    table = unreached_priorities(wards, reach, pd.Series(1.0, index=wards.index))
+    assert table["reach_note"].tolist() == [
+        "no venue within 800 m of the ward; nearest 1.5 km from its centre"
+    ]
+
+
+def test_without_venues_every_ward_is_not_reached_and_says_why(wards, pcs):
+    reach = ward_reach(wards, pcs, venue_points(venues_at({})), radius_m=1200.0)
+    table = unreached_priorities(wards, reach, pd.Series(1.0, index=wards.index))
+    assert set(table["reach_status"]) == {"not reached"}
+    assert set(table["reach_note"]) == {"no venue within 1,200 m: no venues were given"}
+
+
+def hand_reach(**columns: object) -> pd.DataFrame:
+    """A one-ward reach frame (partly reached unless told, by postcodes), radius 800 m."""
+    row = {
+        "ward_code": "W1",
+        "reached": False,
+        "reach_status": "partly reached",
+        "venues_inside": 0,
+        "share_reached": 0.0,
+        "reach_method": "postcodes",
+        "nearest_venue": "Hall",
+        "nearest_venue_m": 100.0,
+    }
+    reach = pd.DataFrame([row | columns])
+    reach.attrs["radius_m"] = 800.0
+    return reach
+
+
+ONE_WARD = pd.DataFrame(
+    {"ward_code": ["W1"], "ward_name": ["One"], "residents": [10], "residents_65_plus": [2]}
+)
+
+
+@pytest.mark.parametrize(
+    ("columns", "note"),
+    [
+        # Shares are rounded down, so a ward just short of the majority never shows 50%.
+        ({"share_reached": 0.4999}, "no venue inside; 49% of postcodes within 800 m"),
+        ({"share_reached": 0.29}, "no venue inside; 29% of postcodes within 800 m"),  # 28.999..
+        ({"share_reached": 0.004}, "no venue inside; under 1% of postcodes within 800 m"),
+        ({"share_reached": np.nan, "venues_inside": 2, "reach_method": "area"},
+         "2 venues inside; an unknown share of its area within 800 m"),
+        ({"venues_inside": 1}, "1 venue inside; 0% of postcodes within 800 m"),
+        # Distances are rounded up, so a ward not reached is never shown within the radius.
+        ({"reach_status": "not reached", "nearest_venue_m": 800.2},
+         "no venue within 800 m of its postcodes; nearest 801 m away"),
+        ({"reach_status": "not reached", "nearest_venue_m": 999.5},
+         "no venue within 800 m of its postcodes; nearest 1.0 km away"),
+        ({"reach_status": "not reached", "nearest_venue_m": 2250.4},
+         "no venue within 800 m of its postcodes; nearest 2.3 km away"),
+        ({"reach_status": "not reached", "nearest_venue_m": 12_345.0},
+         "no venue within 800 m of its postcodes; nearest 12.4 km away"),
+    ],
+)  # fmt: skip
+def test_reach_notes_round_towards_the_cautious_side(columns, note):
+    table = unreached_priorities(ONE_WARD, hand_reach(**columns), pd.Series([1.0]))
+    assert table["reach_note"].tolist() == [note]
+
+
+def test_priorities_need_the_radius_of_ward_reach():
+    reach = hand_reach()
+    reach.attrs = {}
+    with pytest.raises(ValueError, match=r"reach has no attrs\['radius_m'\]"):
+        unreached_priorities(ONE_WARD, reach, pd.Series([1.0]))
+
+
+def test_every_priority_column_has_a_heading_with_its_unit():
+    assert list(PRIORITY_LABELS) == list(PRIORITY_COLUMNS)
+    assert len(set(PRIORITY_LABELS.values())) == len(PRIORITY_LABELS)
+    assert PRIORITY_LABELS["nearest_venue_m"] == "Nearest venue (m, straight line)"
+    assert "%" in PRIORITY_LABELS["share_reached"]
+    assert "0-10" in PRIORITY_LABELS["risk"]
 
 
 def test_ties_go_to_the_first_venue_name(wards, pcs):
@@ -234,6 +361,11 @@ def test_reached_wards_are_not_priorities(wards, pcs):
         pytest.approx(1 / 3),
         "V2",
         pytest.approx(600.0, abs=1e-3),
+    ]
+    assert table.iloc[0][["reach_status", "venues_inside", "reach_note"]].tolist() == [
+        "partly reached",
+        0,
+        "no venue inside; 33% of postcodes within 800 m",
     ]
 
 
