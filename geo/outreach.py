@@ -23,13 +23,18 @@ How reach is measured (:func:`ward_reach`)
   above; "partly reached" when it is not, but some of its postcodes (or area) are within the
   radius or a venue lies inside it; "not reached" when neither. ``reached`` (True/False) is
   kept beside it, so "partly reached" wards count as not reached in :func:`reach_totals`.
+
+Counts that are not known (a ward whose ``residents`` or ``residents_65_plus`` is NaN, e.g.
+Scottish builds without residents aged 65+) are never counted as 0: :func:`reach_totals` and
+:func:`residents_within_reach` give no total where one is missing, and say how many wards
+lacked the count.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -108,6 +113,8 @@ _REACH_SHOWN = (
     "nearest_venue",
     "nearest_venue_m",
 )
+#: Counts that :func:`reach_totals` and :func:`residents_within_reach` add up (people).
+_PEOPLE = ("residents", "residents_65_plus")
 
 
 def _require_metres(frame: gpd.GeoDataFrame, *, argument: str) -> None:
@@ -483,76 +490,114 @@ def unreached_priorities(
 def reach_totals(wards: pd.DataFrame, reach: pd.DataFrame) -> pd.DataFrame:
     """Count wards, residents and residents aged 65+ in reached and unreached wards.
 
-    Every ward is in exactly one row, so the two rows add up to the authority's totals.
+    Every ward is in exactly one row, so the two rows add up to the authority's totals;
+    "partly reached" wards are in the "not reached" row. A count that is not known for a ward
+    (NaN) is never taken as 0: the total of its row is NA instead.
 
     Parameters
     ----------
     wards : pandas.DataFrame
-        Ward rows with ``ward_code``, ``residents`` and ``residents_65_plus`` (people).
+        Ward rows with ``ward_code``, ``residents`` and ``residents_65_plus`` (people; NaN
+        where not known).
     reach : pandas.DataFrame
         :func:`ward_reach` of these wards.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``["reached", "not reached"]``, columns ``wards``, ``residents`` and
-        ``residents_65_plus`` (counts, ward level).
+        Index ``["reached", "not reached"]`` (by ``reach["reached"]``), columns ``wards``
+        (count), ``residents`` and ``residents_65_plus`` (people, summed over the row's wards
+        and rounded to whole people; NA when a ward of the row lacks the count), all of
+        dtype ``Int64``. ``attrs["wards_not_known"]``: the number of wards lacking each count,
+        ``{"residents": int, "residents_65_plus": int}``.
 
     Examples
     --------
     >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "residents": [100, 200],
-    ...                       "residents_65_plus": [10, 50]})
+    ...                       "residents_65_plus": [10, np.nan]})
     >>> reach = pd.DataFrame({"ward_code": ["W1", "W2"], "reached": [True, False]})
-    >>> reach_totals(wards, reach)["residents"].tolist()
-    [100, 200]
+    >>> totals = reach_totals(wards, reach)
+    >>> totals["residents"].tolist(), totals["residents_65_plus"].tolist()
+    ([100, 200], [10, <NA>])
+    >>> totals.attrs["wards_not_known"]
+    {'residents': 0, 'residents_65_plus': 1}
     """
-    require_columns(wards, ["ward_code", "residents", "residents_65_plus"], argument="wards")
+    require_columns(wards, ["ward_code", *_PEOPLE], argument="wards")
     require_columns(reach, ["ward_code", "reached"], argument="reach")
     _aligned(reach, wards)
-    status = pd.Series(
-        np.where(reach["reached"].astype(bool), "reached", "not reached"), index=wards.index
-    )
-    counts = wards[["residents", "residents_65_plus"]].groupby(status).sum()
-    counts.insert(0, "wards", status.value_counts())
-    return counts.reindex(["reached", "not reached"], fill_value=0).astype("int64")
+    rows = ["reached", "not reached"]
+    status = pd.Series(np.where(reach["reached"].astype(bool), *rows), index=wards.index)
+    people = wards[list(_PEOPLE)].astype(float)
+    totals = people.groupby(status).sum().reindex(rows, fill_value=0.0).round().astype("Int64")
+    totals = totals.mask(people.isna().groupby(status).any().reindex(rows, fill_value=False))
+    totals.insert(0, "wards", status.value_counts().reindex(rows, fill_value=0).astype("Int64"))
+    totals.attrs = {"wards_not_known": {c: int(people[c].isna().sum()) for c in _PEOPLE}}
+    return totals
 
 
-def residents_within_reach(wards: pd.DataFrame, reach: pd.DataFrame) -> dict[str, int]:
+class WithinReach(TypedDict):
+    """What :func:`residents_within_reach` returns.
+
+    Attributes
+    ----------
+    residents, residents_65_plus : int or None
+        People within reach, rounded to whole people; None when a ward's count (or share
+        reached) is not known.
+    wards_not_known : dict of str to int
+        For ``"residents"`` and ``"residents_65_plus"``: how many wards lack that count or
+        their share reached, which makes the total None (0 when the total is given).
+    """
+
+    residents: int | None
+    residents_65_plus: int | None
+    wards_not_known: dict[str, int]
+
+
+def residents_within_reach(wards: pd.DataFrame, reach: pd.DataFrame) -> WithinReach:
     """Estimate the residents, and those aged 65+, living within the venues' catchments.
 
     Each ward's residents are multiplied by its share reached (of postcodes, or of area), so
     the estimate assumes residents are spread like postcodes within a ward. It never exceeds
     the authority's total, and a ward half inside a catchment counts half: finer than the
-    reached / not reached split of :func:`reach_totals`.
+    reached / not reached split of :func:`reach_totals`. A ward whose count or share is not
+    known (NaN) is never taken as 0: that total is None, and the wards are counted.
 
     Parameters
     ----------
     wards : pandas.DataFrame
-        Ward rows with ``residents`` and ``residents_65_plus`` (people, Census 2021).
+        Ward rows with ``residents`` and ``residents_65_plus`` (people; NaN where not known).
     reach : pandas.DataFrame
         :func:`ward_reach` of these wards.
 
     Returns
     -------
-    dict of str to int
-        ``residents`` and ``residents_65_plus`` within reach (rounded to whole people).
+    WithinReach
+        A dict: ``residents`` and ``residents_65_plus`` within reach (rounded to whole people,
+        or None), and ``wards_not_known`` (wards lacking each count, or its share reached).
 
     Examples
     --------
     >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "residents": [100, 200],
     ...                       "residents_65_plus": [10, 50]})
     >>> reach = pd.DataFrame({"ward_code": ["W1", "W2"], "share_reached": [1.0, 0.25]})
-    >>> residents_within_reach(wards, reach)
-    {'residents': 150, 'residents_65_plus': 22}
+    >>> residents_within_reach(wards, reach)  # doctest: +NORMALIZE_WHITESPACE
+    {'residents': 150, 'residents_65_plus': 22,
+     'wards_not_known': {'residents': 0, 'residents_65_plus': 0}}
+    >>> residents_within_reach(wards.assign(residents=[100, np.nan]), reach)["residents"] is None
+    True
     """
-    require_columns(wards, ["residents", "residents_65_plus"], argument="wards")
+    require_columns(wards, list(_PEOPLE), argument="wards")
     require_columns(reach, ["ward_code", "share_reached"], argument="reach")
     _aligned(reach, wards)
     share = reach["share_reached"].astype(float)
-    return {
-        column: round(float((wards[column] * share).sum()))
-        for column in ("residents", "residents_65_plus")
-    }
+    people = wards[list(_PEOPLE)].astype(float)
+    not_known = {c: int((people[c].isna() | share.isna()).sum()) for c in _PEOPLE}
+    within = {c: None if not_known[c] else round(float((people[c] * share).sum())) for c in _PEOPLE}
+    return WithinReach(
+        residents=within["residents"],
+        residents_65_plus=within["residents_65_plus"],
+        wards_not_known=not_known,
+    )
 
 
 def champions_needed(residents: int, *, residents_per_champion: int) -> int:

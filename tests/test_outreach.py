@@ -392,6 +392,60 @@ def test_residents_are_conserved(wards, pcs, layout):
     assert unreached["residents_65_plus"].sum() == totals.loc["not reached", "residents_65_plus"]
 
 
+@pytest.mark.parametrize("dtype", ["float64", "Int64"])
+def test_a_count_not_known_is_not_counted_as_zero(dtype):
+    wards = pd.DataFrame(
+        {
+            "ward_code": ["W1", "W2", "W3"],
+            "residents": pd.array([100, None, 300], dtype=dtype),
+            "residents_65_plus": pd.array([10, 50, 40], dtype=dtype),
+        }
+    )
+    reach = pd.DataFrame(
+        {
+            "ward_code": wards["ward_code"],
+            "reached": [True, False, False],
+            "share_reached": [1.0, 0.5, 0.25],
+        }
+    )
+    totals = reach_totals(wards, reach)
+    assert totals.to_dict("index") == {
+        "reached": {"wards": 1, "residents": 100, "residents_65_plus": 10},
+        "not reached": {"wards": 2, "residents": None, "residents_65_plus": 90},
+    }
+    assert totals.loc["not reached", "residents"] is pd.NA
+    assert totals.attrs["wards_not_known"] == {"residents": 1, "residents_65_plus": 0}
+    # 65+: 10 * 1 + 50 * 0.5 + 40 * 0.25 = 45.
+    assert residents_within_reach(wards, reach) == {
+        "residents": None,
+        "residents_65_plus": 45,
+        "wards_not_known": {"residents": 1, "residents_65_plus": 0},
+    }
+
+
+def test_a_share_not_known_leaves_the_residents_within_reach_unknown():
+    wards = pd.DataFrame({"ward_code": ["W1", "W2"], "residents": [100, 200]}).assign(
+        residents_65_plus=[10, 20]
+    )
+    reach = pd.DataFrame({"ward_code": ["W1", "W2"], "share_reached": [1.0, np.nan]})
+    assert residents_within_reach(wards, reach) == {
+        "residents": None,
+        "residents_65_plus": None,
+        "wards_not_known": {"residents": 1, "residents_65_plus": 1},
+    }
+
+
+def test_known_counts_are_whole_people():
+    wards = pd.DataFrame({"ward_code": ["W1", "W2"], "residents": [100.4, 200.4]}).assign(
+        residents_65_plus=[10.0, 20.0]
+    )
+    reach = pd.DataFrame({"ward_code": ["W1", "W2"], "reached": [False, False]})
+    totals = reach_totals(wards, reach)
+    assert totals.loc["not reached", ["residents", "residents_65_plus"]].tolist() == [301, 30]
+    assert totals.loc["reached"].tolist() == [0, 0, 0]
+    assert totals.attrs["wards_not_known"] == {"residents": 0, "residents_65_plus": 0}
+
+
 @pytest.mark.parametrize(
     ("residents", "per", "expected"),
     [
