@@ -7,10 +7,14 @@ from hypothesis import strategies as st
 from ingest._errors import IngestError
 from ingest.sources import venues as venues_module
 from ingest.sources.venues import (
+    HEADER_ALIASES,
     MAX_NAME_CHARS,
     MAX_VENUE_BYTES,
     MAX_VENUE_ROWS,
+    TEMPLATE_COLUMNS,
+    TEMPLATE_CSV,
     VENUE_COLUMNS,
+    column_of,
     is_formula_like,
     read_venues,
 )
@@ -291,3 +295,51 @@ def test_arbitrary_bytes_raise_only_ingest_errors(data):
     assert list(out.columns) == list(VENUE_COLUMNS)
     assert not out.empty
     assert out["lon"].between(-8.7, 1.8).all() and out["lat"].between(49.8, 60.9).all()
+
+
+@pytest.fixture
+def template_postcodes() -> pd.DataFrame:
+    """The store's postcodes table (its columns) holding the template's example postcodes."""
+    return pd.DataFrame(
+        {
+            "postcode": ["M2 5PD", "M15 4AB"],
+            "lon": [-2.2445, -2.26046],
+            "lat": [53.4781, 53.465578],
+            "ward_code": ["W1", "W2"],
+            "ward_method": ["directory", "directory"],
+            "directory_ward_code": ["W1", "W2"],
+        }
+    )
+
+
+def test_the_template_is_read_as_it_is(template_postcodes):
+    out = read_venues(TEMPLATE_CSV, name="venues_template.csv", postcodes=template_postcodes)
+    assert out.index.tolist() == [2, 3, 4]
+    assert out["name"].str.startswith("Example: ").all()
+    assert out["located_by"].tolist() == ["postcode", "postcode", "coordinates"]
+    assert out["postcode"].tolist() == ["M2 5PD", "M15 4AB", ""]
+    assert out[["lat", "lon"]].values.tolist() == [
+        [53.4781, -2.2445],
+        [53.465578, -2.26046],
+        [53.481, -2.2369],
+    ]
+    assert out["address"].tolist()[0] == "St Peter's Square, Manchester"  # quoted comma
+    assert (out["kind"] != "").all()
+    assert out.attrs["rejected"].empty
+    assert out.attrs["ignored_columns"] == []
+    assert out.attrs["formula_like"] == [] and out.attrs["blank_rows"] == []
+    assert out.attrs["source_file"] == "venues_template.csv"
+
+
+def test_the_template_has_every_column_the_reader_reads_and_explains_it():
+    header = TEMPLATE_CSV.decode("ascii").splitlines()[0].split(",")
+    assert header == list(TEMPLATE_COLUMNS)
+    assert sorted(column_of(h) for h in header) == sorted(HEADER_ALIASES)
+    assert all(TEMPLATE_COLUMNS.values())  # each column explained
+    assert TEMPLATE_CSV.count(b"\r\n") == 4  # the header and three examples
+
+
+def test_the_templates_postcode_examples_need_the_councils_postcodes():
+    out = read_venues(TEMPLATE_CSV, name="venues_template.csv", postcodes=None)
+    assert out["name"].tolist() == ["Example: Pop-up digital help"]
+    assert out.attrs["rejected"]["row"].tolist() == [2, 3]

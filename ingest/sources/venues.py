@@ -18,10 +18,16 @@ treated as hostile input:
 Headers are matched ignoring case, spaces, ``_`` and ``-`` against :data:`HEADER_ALIASES`;
 other columns are ignored and listed. A row that cannot be located is never dropped silently:
 it is returned with its spreadsheet row number and the reason in ``attrs["rejected"]``.
+
+:data:`TEMPLATE_CSV` is a small example file for the officer to download and fill in: every
+column :func:`read_venues` reads, explained in :data:`TEMPLATE_COLUMNS`, and three example rows
+(names beginning "Example:", to be replaced).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -61,6 +67,56 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 #: Columns of the frame :func:`read_venues` returns, in order.
 VENUE_COLUMNS = ("name", "kind", "address", "postcode", "lon", "lat", "located_by")
 _TEXT_COLUMNS = ("name", "kind", "address")
+
+#: The columns of :data:`TEMPLATE_CSV`, each with what to write in it: one header for each of
+#: our columns in :data:`HEADER_ALIASES`, in the order an officer fills them in.
+TEMPLATE_COLUMNS: dict[str, str] = {
+    "name": "Required. The venue's name as residents know it, e.g. Central Library.",
+    "type": "Optional. The kind of venue: library, community centre, GP surgery ...",
+    "address": "Optional. The street address, kept for reference; it does not locate the venue.",
+    "postcode": (
+        "The venue's postcode, e.g. M2 5PD: locates the venue when latitude and longitude are "
+        "blank. It must be a postcode of this council; for a venue outside it, give latitude "
+        "and longitude."
+    ),
+    "latitude": (
+        "Optional when a postcode is given, and used instead of it: degrees north (WGS84, as "
+        "online maps give them), e.g. 53.4781. Not an OS grid northing."
+    ),
+    "longitude": (
+        "With latitude: degrees east (WGS84), negative west of Greenwich, e.g. -2.2445. Not an "
+        "OS grid easting."
+    ),
+}
+#: Example rows of :data:`TEMPLATE_CSV`: located by postcode (2) and by coordinates (1).
+_TEMPLATE_ROWS = (
+    ("Example: Central Library", "library", "St Peter's Square, Manchester", "M2 5PD", "", ""),
+    ("Example: Community Centre", "community centre", "1 Example Street", "M15 4AB", "", ""),
+    (
+        "Example: Pop-up digital help",
+        "pop-up",
+        "Piccadilly Gardens, Manchester",
+        "",
+        "53.4810",
+        "-2.2369",
+    ),
+)
+
+
+def _template_csv() -> bytes:
+    """Write :data:`TEMPLATE_COLUMNS` and the example rows as a CSV (UTF-8, CRLF line ends)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerows(_TEMPLATE_ROWS)
+    return text.getvalue().encode("utf-8")
+
+
+#: An example venue file to download and fill in (``venues_template.csv``): the header row of
+#: :data:`TEMPLATE_COLUMNS`, then three example rows whose names begin "Example:" (two
+#: located by postcode, one by latitude and longitude), to be replaced by the council's own
+#: venues. :func:`read_venues` reads it as it is (a test proves it).
+TEMPLATE_CSV: bytes = _template_csv()
 
 
 def is_formula_like(text: str) -> bool:
