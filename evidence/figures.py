@@ -724,6 +724,8 @@ def assemble(
     plans: PlanTables | None = None,
     postcodes: pd.DataFrame | None = None,
     venues: pd.DataFrame | None = None,
+    trend: pd.DataFrame | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> EvidencePack:
     """Compute everything an evidence pack shows for one place, as the view asks.
 
@@ -751,6 +753,9 @@ def assemble(
     postcodes, venues : pandas.DataFrame, optional
         The place's postcode directory and the view's venues; with both, the pack holds the
         outreach plan (:func:`evidence.outreach.plan_outreach`).
+    trend, reach : pandas.DataFrame, optional
+        :func:`place_trend` of the place and :func:`geo.outreach.ward_reach` of the view's
+        venues and catchment, when already computed (they move with no other choice).
 
     Returns
     -------
@@ -803,13 +808,13 @@ def assemble(
         selection=codes,
         headlines=headlines,
         areas=list(headlines[0].figures),
-        trend=place_trend(la_fixed, wards, manifest),
+        trend=place_trend(la_fixed, wards, manifest) if trend is None else trend,
         date=date or built,
         view=view,
         reached=index.people_reached(table, priority),
         outreach=None
         if postcodes is None or venues is None
-        else plan_outreach(table, postcodes, venues, view),
+        else plan_outreach(table, postcodes, venues, view, reach=reach),
         frame_size=int(risk.attrs["frame_size"]),
         component_weights=dict(risk.attrs["component_weights"]),
         thresholds_pct=flags.attrs["thresholds_pct"],

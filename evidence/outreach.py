@@ -84,8 +84,20 @@ def venue_source(view: ViewState) -> str:
     return f"uploaded file {name}"
 
 
+def reach_of(
+    wards: gpd.GeoDataFrame, postcodes: pd.DataFrame, venues: pd.DataFrame, radius_m: float
+) -> pd.DataFrame:
+    """Return :func:`geo.outreach.ward_reach` of ``venues`` (WGS84 ``lon``/``lat``) at a radius."""
+    return outreach.ward_reach(wards, postcodes, outreach.venue_points(venues), radius_m=radius_m)
+
+
 def plan_outreach(
-    wards: gpd.GeoDataFrame, postcodes: pd.DataFrame, venues: pd.DataFrame, view: ViewState
+    wards: gpd.GeoDataFrame,
+    postcodes: pd.DataFrame,
+    venues: pd.DataFrame,
+    view: ViewState,
+    *,
+    reach: pd.DataFrame | None = None,
 ) -> OutreachPlan | None:
     """Plan outreach from ``venues`` at the view's catchment; None without any venue.
 
@@ -100,6 +112,8 @@ def plan_outreach(
         Venues with ``name``, ``lon``, ``lat`` (:func:`ingest.sources.venues.read_venues`).
     view : ViewState
         Gives ``radius_m``, ``residents_per_champion``, ``wards_listed`` and ``venues``.
+    reach : pandas.DataFrame, optional
+        :func:`reach_of` these venues at the view's radius, when already computed.
 
     Returns
     -------
@@ -107,9 +121,8 @@ def plan_outreach(
     """
     if venues.empty:
         return None
-    reach = outreach.ward_reach(
-        wards, postcodes, outreach.venue_points(venues), radius_m=view.radius_m
-    )
+    if reach is None:
+        reach = reach_of(wards, postcodes, venues, view.radius_m)
     within = outreach.residents_within_reach(wards, reach)
     outside = int(wards["residents"].sum()) - within["residents"]
     return OutreachPlan(

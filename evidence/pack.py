@@ -29,7 +29,8 @@ import io
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ from evidence.figures import (
     assemble,
     export_table,
     formula_safe,
+    place_trend,
 )
+from evidence.outreach import reach_of
 from evidence.pdf import render_pdf
 from evidence.view import ViewState
 from geo.maps import to_web
@@ -113,6 +116,28 @@ class Place:
     postcodes: pd.DataFrame | None
     venues: pd.DataFrame | None
     plans: PlanTables
+    _reach: dict[tuple[str, float], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        """The place's change across Ofcom releases (:func:`evidence.figures.place_trend`)."""
+        return place_trend(self.la_fixed, self.wards, self.manifest)
+
+    def reach(self, view: ViewState, venues: pd.DataFrame | None) -> pd.DataFrame | None:
+        """Reach of the view's venues at its radius, computed once per venue list and radius.
+
+        None without postcodes or venues. ``venues`` are the venues ``view.venues`` names
+        (the place's own when None).
+        """
+        venues = self.venues if venues is None else venues
+        if self.postcodes is None or venues is None or venues.empty:
+            return None
+        key = (view.venues, view.radius_m)
+        if key not in self._reach:
+            self._reach[key] = reach_of(self.wards, self.postcodes, venues, view.radius_m)
+        return self._reach[key]
 
     def pack(
         self,
@@ -138,6 +163,8 @@ class Place:
             plans=self.plans,
             postcodes=self.postcodes,
             venues=self.venues if venues is None else venues,
+            trend=self.trend,
+            reach=self.reach(view, venues),
         )
 
 
@@ -153,8 +180,8 @@ def read_place(la_code: str, *, store_dir: Path) -> Place:
         venues=_optional_table(la_code, "venues", store_dir=store_dir),
         plans=PlanTables(
             **{
-                field: _optional_table(la_code, table, store_dir=store_dir)
-                for field, table in PLAN_TABLES.items()
+                name: _optional_table(la_code, table, store_dir=store_dir)
+                for name, table in PLAN_TABLES.items()
             }
         ),
     )

@@ -110,7 +110,8 @@ class ViewState:
     preset : str
         Weighting the sliders started from (key of :data:`geo.index.PRESETS`).
     weights : tuple of int
-        Every weight (0 to 10) in :func:`weight_slots` order; empty for the preset's own.
+        Every weight (0 to 10) in :func:`weight_slots` order; empty for the preset's own (the
+        preset's own values are kept as empty, so the two are one view).
     frame : {"authority", "store"}
         Wards the index scores against (:data:`FRAMES`).
     fixed_threshold_pct, mobile_threshold_pct : float
@@ -168,6 +169,8 @@ class ViewState:
                 f"{len(self.weights)} weights given for '{index.PRESETS[self.preset].label}', "
                 f"which has {len(weight_slots(self.preset))}"
             )
+        if self.weights == preset_weights(self.preset):  # the preset's own: one view, one link
+            object.__setattr__(self, "weights", ())
         if self.frame not in FRAMES:
             raise ValueError(f"unknown frame {self.frame!r}; expected one of {list(FRAMES)}")
         if self.outline not in OUTLINES:
@@ -191,7 +194,7 @@ class ViewState:
     @property
     def custom_weights(self) -> bool:
         """True when a weight differs from the preset's own."""
-        return bool(self.weights) and self.weights != preset_weights(self.preset)
+        return bool(self.weights)
 
     def to_query(self) -> dict[str, str]:
         """Return the link's query parameters of this view (defaults left out but the place)."""

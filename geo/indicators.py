@@ -7,6 +7,7 @@ ward or is local-authority context attached to every ward.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -646,3 +647,25 @@ def la_fixed_context(la_row: pd.Series) -> dict[str, float]:
     if "pct_premises_gigabit" in la_row:
         context["la_pct_premises_without_gigabit"] = 100 - float(la_row["pct_premises_gigabit"])
     return context
+
+
+def in_words(text: str) -> str:
+    """Put each ward column name in ``text`` as its label's short form, for a council officer.
+
+    The short form is the label before its first bracket, in quotes.
+
+    Examples
+    --------
+    >>> in_words("pct_residents_65_plus left out of demography: no ward has a value")
+    '"Residents aged 65 and over" left out of demography: no ward has a value'
+    """
+    return _COLUMN_NAME.sub(lambda m: f'"{INDICATORS[m.group(0)].label.split(" (")[0]}"', text)
+
+
+#: Any ward column name of :data:`INDICATORS` with an underscore (so not a plain word such as
+#: "premises") as a whole word, longest first.
+_COLUMN_NAME = re.compile(
+    r"\b("
+    + "|".join(sorted((re.escape(n) for n in INDICATORS if "_" in n), key=len, reverse=True))
+    + r")\b"
+)

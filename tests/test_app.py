@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_tables import labelled
 from streamlit.testing.v1 import AppTest
 
 from geo.indicators import INDICATORS
@@ -25,7 +26,7 @@ def test_every_indicator_renders(app, demo_store):
     for name in INDICATORS:
         app.sidebar.selectbox[1].set_value(name).run()
         assert not app.exception, (name, app.exception)
-        assert INDICATORS[name].label in app.dataframe[0].value.columns
+        assert any(c.startswith(INDICATORS[name].label) for c in labelled(app.dataframe[0]))
 
 
 def test_empty_store_explains_what_to_run(tmp_path, monkeypatch):
@@ -66,11 +67,17 @@ def test_postcode_search_selects_its_ward(app, demo_store):
     app.sidebar.text_input(key="postcode").set_value(row["postcode"].lower().replace(" ", ""))
     app.run()
     assert app.selectbox(key="ward").value == row["ward_code"]
-    assert "is in the selected ward" in app.sidebar.caption[0].value
+    name = (
+        store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+        .set_index("ward_code")
+        .loc[row["ward_code"], "ward_name"]
+    )
+    said = " ".join(c.value for c in app.sidebar.caption)
+    assert f"{row['postcode']} is in {name} ward, selected on the map" in said
     app.sidebar.text_input(key="postcode").set_value("M15 4AB").run()  # not in Demoshire
-    assert "is not a postcode of this place" in app.sidebar.caption[0].value
+    assert "is not a postcode of this place" in " ".join(c.value for c in app.sidebar.caption)
     app.sidebar.text_input(key="postcode").set_value("not a postcode").run()
-    assert "is not a UK postcode" in app.sidebar.caption[0].value
+    assert "is not a UK postcode" in " ".join(c.value for c in app.sidebar.caption)
     assert not app.exception
 
 
@@ -92,8 +99,8 @@ def uploader(at):
 
 def test_the_outreach_planner_uses_the_places_own_venues(app, demo_store):
     venues = store.read_table(demo.DEMO_LA_CODE, "venues", store=demo_store)
-    summary = next(m.value for m in app.markdown if " venues: about " in m.value)
-    assert summary.startswith(f"{len(venues)} venues")
+    summary = next(m.value for m in app.markdown if " venues (" in m.value)
+    assert summary.startswith(f"{len(venues)} venues (the place's own list): about")
     assert "champions" in summary
 
 
@@ -105,9 +112,11 @@ def test_an_uploaded_venue_list_replaces_it_and_hostile_names_stay_text(app, dem
     uploader(app).set_value(("venues.csv", csv, "text/csv"))
     app.run()
     assert not app.exception
-    assert any(m.value.startswith("1 venues: about") for m in app.markdown)
+    assert any(
+        m.value.startswith("1 venues (uploaded file venues.csv): about") for m in app.markdown
+    )
     assert "1 row(s) not located" in " ".join(c.value for c in app.caption)
-    shown = app.dataframe[-1].value
+    shown = labelled(app.dataframe[-1])
     assert set(shown["Nearest venue"]) == {hostile}  # shown verbatim, as text in a table
     # the name never reaches markdown or HTML unescaped
     assert not any(hostile in m.value for m in app.markdown)
@@ -139,10 +148,11 @@ def test_moving_a_weight_reranks_the_wards_and_goes_into_the_link(app, demo_stor
     assert not app.exception
     spec = index.DEFAULT_SPEC.with_weight("infrastructure", 0)
     expected = index.compute_index(wards, spec)
-    table = app.dataframe[0].value.set_index("Code")["Risk rank (1 = highest)"]
+    table = labelled(app.dataframe[0]).set_index("Code")["Risk rank (1 = highest)"]
     assert table.to_dict() == dict(zip(wards["ward_code"], expected["risk_rank"], strict=True))
     assert app.query_params["weights"].startswith("0,")
-    assert "{'demography': 5, 'deprivation': 5}" in " ".join(m.value for m in app.markdown)
+    said = " ".join(m.value for m in app.markdown)
+    assert "Parts used: demography (weight 5), deprivation (weight 5)." in said
 
 
 def test_a_link_with_weights_sets_the_sliders(demo_store, monkeypatch):
@@ -188,7 +198,7 @@ def test_the_deri_weighting_starts_from_its_published_weights(app, demo_store):
     assert app.query_params["preset"] == "deri"
     wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
     expected = index.compute_index(wards, index.DERI_SPEC)
-    table = app.dataframe[0].value.set_index("Code")["Risk rank (1 = highest)"]
+    table = labelled(app.dataframe[0]).set_index("Code")["Risk rank (1 = highest)"]
     assert table.to_dict() == dict(zip(wards["ward_code"], expected["risk_rank"], strict=True))
     app.sidebar.selectbox(key="preset").set_value("default").run()
 
@@ -215,7 +225,9 @@ def test_the_ward_card_shows_the_rank_range(app):
 def test_evidence_pack_buttons_are_offered(app):
     labels = [b.label for b in app.get("download_button")]
     assert labels == [
+        "Venue list template (CSV)",
         "Evidence pack (PDF)",
+        "Ward table (CSV, as in the pack)",
         "Evidence pack with data (zip: PDF, CSV, GeoJSON, GeoPackage)",
         "This map for a slide (PNG, with attribution)",
         "This map for a slide (SVG, with attribution)",
@@ -286,5 +298,5 @@ def test_the_ward_card_shows_the_wards_trend_when_several_releases_are_stored(
     at.run()
     assert not at.exception
     assert any(m.value.startswith("Fixed broadband in this ward across") for m in at.markdown)
-    trend = next(d.value for d in at.dataframe if "Data month" in d.value.columns)
+    trend = next(t for t in map(labelled, at.dataframe) if "Data month" in t.columns)
     assert trend["Data month"].tolist() == ["202507", "202601"]

@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+from app_tables import labelled
 from http_server import FixtureServer
 from streamlit.testing.v1 import AppTest
 
@@ -22,7 +23,7 @@ def test_mobile_layers_by_network_are_offered_and_say_their_source(app) -> None:
         app.sidebar.selectbox(key="indicator").set_value(f"pct_premises_no_indoor_data_{op}").run()
         assert not app.exception
         caption = " ".join(c.value for c in app.caption)
-        assert name in app.dataframe[0].value.columns[2]
+        assert name in labelled(app.dataframe[0]).columns[1]
         assert ofcom_api.ATTRIBUTION in caption
         assert "postcodes checked" in caption
 
