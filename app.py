@@ -745,9 +745,15 @@ template_col.download_button(
 if "venues_error" in st.session_state:
     st.error("This venue file cannot be used:")
     st.text(st.session_state["venues_error"])
-elif venue_key != STORE_VENUES and not venue_list.attrs["rejected"].empty:
-    st.caption(f"{len(venue_list.attrs['rejected'])} row(s) not located, left out:")
-    st.dataframe(venue_list.attrs["rejected"], hide_index=True)
+elif venue_key != STORE_VENUES:
+    if not venue_list.attrs["rejected"].empty:
+        st.caption(f"{len(venue_list.attrs['rejected'])} row(s) not located, left out:")
+        st.dataframe(venue_list.attrs["rejected"], hide_index=True)
+    if venue_list["name"].astype(str).str.startswith("Example:").any():
+        st.warning(
+            "This file still holds the template's example rows (names starting 'Example:'): "
+            "they are counted as venues. Replace them with your own venues."
+        )
 plan = pack.outreach
 if plan is None:
     st.info(

@@ -35,15 +35,17 @@ class OutreachPlan:
     unreached : pandas.DataFrame
         :func:`geo.outreach.unreached_priorities`: the view's ``wards_listed`` wards no
         venue reaches, highest risk first.
-    residents_within, residents_65_plus_within : int
+    residents_within, residents_65_plus_within : int or None
         Residents (people) estimated to live within a catchment
-        (:func:`geo.outreach.residents_within_reach`).
-    residents_outside : int
-        The authority's residents less those within.
+        (:func:`geo.outreach.residents_within_reach`); None when a ward's count is not known.
+    residents_outside : int or None
+        The authority's residents less those within; None when either is not known.
     wards_reached : int
         Wards with most of their postcodes within reach.
-    champions : int
+    champions : int or None
         Champions needed to reach ``residents_outside`` at ``residents_per_champion``.
+    wards_not_known : int
+        Wards whose residents are not known (what makes a total None).
     """
 
     venues: int
@@ -52,11 +54,12 @@ class OutreachPlan:
     residents_per_champion: int
     reach: pd.DataFrame
     unreached: pd.DataFrame
-    residents_within: int
-    residents_65_plus_within: int
-    residents_outside: int
+    residents_within: int | None
+    residents_65_plus_within: int | None
+    residents_outside: int | None
     wards_reached: int
-    champions: int
+    champions: int | None
+    wards_not_known: int
 
     def summary(self, wards: int) -> str:
         """Say the plan in one paragraph (Markdown bold marks the key numbers).
@@ -66,14 +69,26 @@ class OutreachPlan:
         wards : int
             Wards of the authority.
         """
+        if self.residents_outside is None or self.champions is None:
+            return (
+                f"{self.venues} venues ({self.venue_source}): {self.wards_reached} of {wards} "
+                f"wards have most of their postcodes within {self.radius_m:,.0f} m of one. "
+                f"Residents within reach are not known: {self.wards_not_known} ward(s) have no "
+                "resident count."
+            )
         return (
             f"{self.venues} venues ({self.venue_source}): about "
-            f"**{self.residents_within:,} residents** ({self.residents_65_plus_within:,} aged "
-            f"65+) live within {self.radius_m:,.0f} m of one, and **{self.residents_outside:,}** "
-            f"do not. {self.wards_reached} of {wards} wards have most of their postcodes "
-            f"within reach. Reaching the rest at {self.residents_per_champion:,} residents per "
-            f"champion takes **{self.champions} champions**."
+            f"**{self.residents_within:,} residents** ({_known(self.residents_65_plus_within)} "
+            f"aged 65+) live within {self.radius_m:,.0f} m of one, and "
+            f"**{self.residents_outside:,}** do not. {self.wards_reached} of {wards} wards have "
+            f"most of their postcodes within reach. Reaching the rest at "
+            f"{self.residents_per_champion:,} residents per champion takes "
+            f"**{self.champions} champions**."
         )
+
+
+def _known(count: int | None) -> str:
+    return "not known" if count is None else f"{count:,}"
 
 
 def venue_source(view: ViewState) -> str:
@@ -124,7 +139,12 @@ def plan_outreach(
     if reach is None:
         reach = reach_of(wards, postcodes, venues, view.radius_m)
     within = outreach.residents_within_reach(wards, reach)
-    outside = int(wards["residents"].sum()) - within["residents"]
+    residents = wards["residents"]
+    outside = (
+        None
+        if within["residents"] is None or residents.isna().any()
+        else int(residents.sum()) - within["residents"]
+    )
     return OutreachPlan(
         venues=len(venues),
         venue_source=venue_source(view),
@@ -137,8 +157,9 @@ def plan_outreach(
         residents_within=within["residents"],
         residents_65_plus_within=within["residents_65_plus"],
         residents_outside=outside,
-        wards_reached=int(outreach.reach_totals(wards, reach).loc["reached", "wards"]),
-        champions=outreach.champions_needed(
-            outside, residents_per_champion=view.residents_per_champion
-        ),
+        wards_reached=int(reach["reached"].sum()),
+        champions=None
+        if outside is None
+        else outreach.champions_needed(outside, residents_per_champion=view.residents_per_champion),
+        wards_not_known=within["wards_not_known"]["residents"],
     )

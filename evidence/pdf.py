@@ -249,9 +249,7 @@ def _outreach_section(pack: EvidencePack) -> list[Flowable]:
     if plan is None:
         return []
     table = plan.unreached
-    rows: list[list[object]] = [
-        ["Ward", "Residents", "Aged 65+", "Risk index", "Postcodes in reach", "Nearest venue"]
-    ]
+    rows: list[list[object]] = [["Ward", "Residents", "Aged 65+", "Risk index", "Reach"]]
     for _, ward in table.iterrows():
         rows.append(
             [
@@ -259,18 +257,15 @@ def _outreach_section(pack: EvidencePack) -> list[Flowable]:
                 _count(ward["residents"]),
                 _count(ward["residents_65_plus"]),
                 "not known" if pd.isna(ward["risk"]) else f"{ward['risk']:.1f}",
-                "not known" if pd.isna(ward["share_reached"]) else f"{ward['share_reached']:.0%}",
-                "none"
-                if pd.isna(ward["nearest_venue_m"])
-                else f"{ward['nearest_venue']} ({ward['nearest_venue_m']:,.0f} m)",
+                f"{ward['reach_status']}: {ward['reach_note']}",
             ]
         )
     wide = 4.0 * cm
-    narrow = (_WIDTH - 2 * wide) / 4
+    narrow = (_WIDTH - 2.5 * wide) / 3
     return [
         _p("Outreach: where no venue reaches", "h1"),
         _p(plan.summary(len(pack.wards)).replace("**", "")),
-        _table(rows, [wide, narrow, narrow, narrow, narrow, wide]),
+        _table(rows, [wide, narrow, narrow, narrow, 1.5 * wide]),
         Spacer(1, 4),
         _p(
             f"The {len(table)} highest-risk wards that no venue reaches. Distances are straight "

@@ -652,14 +652,21 @@ def la_fixed_context(la_row: pd.Series) -> dict[str, float]:
 def in_words(text: str) -> str:
     """Put each ward column name in ``text`` as its label's short form, for a council officer.
 
-    The short form is the label before its first bracket, in quotes.
+    The short form is the label before its first bracket, in quotes (a local-authority
+    figure's whole label, which says it is one).
 
     Examples
     --------
     >>> in_words("pct_residents_65_plus left out of demography: no ward has a value")
     '"Residents aged 65 and over" left out of demography: no ward has a value'
     """
-    return _COLUMN_NAME.sub(lambda m: f'"{INDICATORS[m.group(0)].label.split(" (")[0]}"', text)
+    return _COLUMN_NAME.sub(lambda m: f'"{_short_label(m.group(0))}"', text)
+
+
+def _short_label(name: str) -> str:
+    """A label before its first bracket; a local-authority figure's whole, to say it is one."""
+    label = INDICATORS[name].label
+    return label if INDICATORS[name].level == "local authority" else label.split(" (")[0]
 
 
 #: Any ward column name of :data:`INDICATORS` with an underscore (so not a plain word such as

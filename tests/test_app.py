@@ -1,8 +1,11 @@
+import io
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from app_tables import labelled
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from geo.indicators import INDICATORS
@@ -300,3 +303,113 @@ def test_the_ward_card_shows_the_wards_trend_when_several_releases_are_stored(
     assert any(m.value.startswith("Fixed broadband in this ward across") for m in at.markdown)
     trend = next(t for t in map(labelled, at.dataframe) if "Data month" in t.columns)
     assert trend["Data month"].tolist() == ["202507", "202601"]
+
+
+def test_the_ward_table_keeps_numbers_numeric_and_sorts_them_as_numbers(app):
+    app.sidebar.selectbox(key="indicator").set_value("residents").run()
+    table = app.dataframe[0].value
+    assert pd.api.types.is_numeric_dtype(table["residents"])  # formatted by column_config
+    order = sorted(table["residents"], reverse=INDICATORS["residents"].higher_is_worse)
+    assert table["residents"].tolist() == order
+    assert table["residents"].max() >= 10_000 > table["residents"].min()  # 5 and 4 digits
+    config = json.loads(app.dataframe[0].proto.columns)
+    assert config["residents"]["type_config"]["format"] == "localized"
+
+
+def test_the_postcode_placeholder_is_a_postcode_of_the_place_and_finds_its_ward(app, demo_store):
+    postcodes = store.read_table(demo.DEMO_LA_CODE, "postcodes", store=demo_store)
+    box = app.sidebar.text_input(key="postcode")
+    example = box.placeholder.removeprefix("e.g. ")
+    row = postcodes.set_index("postcode").loc[example]
+    box.set_value(example).run()
+    assert app.selectbox(key="ward").value == row["ward_code"]
+    assert any(
+        m.value.startswith(f"#### {_name(demo_store, row['ward_code'])}") for m in app.markdown
+    )
+
+
+def _name(demo_store, code: str) -> str:
+    return (
+        store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+        .set_index("ward_code")
+        .loc[code, "ward_name"]
+    )
+
+
+def test_the_pack_of_the_link_states_the_figures_on_the_screen(app, demo_store):
+    from evidence import build_pack, render_pdf, ward_csv
+    from evidence.view import ViewState
+    from geo import index
+
+    app.slider(key="top").set_value(8).run()
+    app.slider(key="w:default:demography").set_value(9).run()
+    shown = {m.label: m.value for m in app.metric}
+    view, refused = ViewState.from_query(dict(app.query_params), places=[demo.DEMO_LA_CODE])
+    assert refused == [] and view.priority_wards == 8 and view.custom_weights
+    pack = build_pack(demo.DEMO_LA_CODE, store_dir=demo_store, view=view)
+    # the figures by hand from the ward table: the 8 highest-ranked wards with these weights
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    ranks = index.compute_index(wards, index.DEFAULT_SPEC.with_weight("demography", 9))
+    top8 = wards[ranks["risk_rank"] <= 8]
+    assert shown["Residents in priority wards"] == f"{int(top8['residents'].sum()):,}"
+    assert shown["Residents 65+ in priority wards"] == f"{int(top8['residents_65_plus'].sum()):,}"
+    pages = PdfReader(io.BytesIO(render_pdf(pack))).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "Priority wards: the 8 with the highest risk index." in text
+    assert (
+        f"They hold {shown['Residents in priority wards']} residents, "
+        f"{shown['Residents 65+ in priority wards']} of them aged 65 or over." in text
+    )
+    csv = pd.read_csv(io.BytesIO(ward_csv(pack)), encoding="utf-8-sig")
+    assert set(csv.loc[csv["Priority ward (yes/no)"] == "yes", "Ward code"]) == set(
+        top8["ward_code"]
+    )
+
+
+@pytest.fixture
+def trafford_app(trafford_store, monkeypatch):
+    """The app on real Trafford: no ward-level fixed broadband (no output-area file)."""
+    monkeypatch.setenv("DIM_STORE", str(trafford_store))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_on_trafford_what_is_not_known_by_ward_is_said_beside_the_figures(trafford_app):
+    at = trafford_app
+    said = [i.value for i in at.info]
+    assert any(s.startswith("The infrastructure part of the risk index is not known") for s in said)
+    assert any(s.startswith("Fixed broadband is not known by ward here") for s in said)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Premises below the USO there"] == "not known"
+    assert metrics["Residents in double not-spots"] == "not known"  # never 0
+    captions = [c.value for c in at.caption]
+    assert "Not known: fixed broadband is not known by ward here." in captions
+    assert "Parts used: demography (weight 5), deprivation (weight 5)." in " ".join(
+        m.value for m in at.markdown
+    )
+
+
+def test_on_trafford_weights_that_change_nothing_are_disabled_with_the_reason(trafford_app):
+    at = trafford_app
+    assert at.slider(key="w:default:infrastructure").proto.disabled
+    below_uso = at.slider(key="w:default:infrastructure:pct_premises_below_uso")
+    assert below_uso.proto.disabled
+    assert "the local authority's figure on every ward" in below_uso.proto.help
+    assert not at.slider(key="w:default:demography:pct_residents_65_plus").proto.disabled
+    assert at.slider(key="fixed_threshold").proto.disabled
+
+
+def test_on_trafford_an_outline_that_cannot_be_drawn_says_so_on_the_map(trafford_app):
+    at = trafford_app
+    at.radio(key="outline").set_value("fixed_not_spot").run()
+    page = at.get("component_instance")[0].proto.json_args
+    assert "Fixed broadband not-spots cannot be outlined: not known by ward here." in page
+
+
+def test_on_trafford_an_la_figure_is_said_to_be_one(trafford_app):
+    at = trafford_app
+    at.sidebar.selectbox(key="indicator").set_value("la_pct_premises_below_uso").run()
+    caption = at.caption[0].value
+    assert "one figure for the whole local authority, shown on every ward as context" in caption
+    assert "Measured for each ward" not in caption
