@@ -97,3 +97,75 @@ def test_map_draws_every_ward_and_a_click_opens_its_card(server, demo_store):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "demo_map.png", full_page=True)
         browser.close()
+
+
+def _settled(page) -> None:
+    """Wait until Streamlit has finished the rerun (its status widget says nothing runs)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(300)
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _move(page, label: str, presses: int) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for _ in range(abs(presses)):
+        slider.press("ArrowRight" if presses > 0 else "ArrowLeft")
+    _settled(page)
+
+
+def test_the_downloaded_pdf_and_csv_state_the_figures_on_the_screen(server, tmp_path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {CHROMIUM} is missing (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+    import pandas as pd
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(server)
+        page.get_by_text("Residents in priority wards").wait_for(timeout=60_000)
+        _settled(page)
+        start = int(page.get_by_role("slider", name="Priority wards: the highest-risk")
+                    .get_attribute("value"))  # fmt: skip
+        _move(page, "Priority wards: the highest-risk", 8 - start)
+        page.wait_for_url(re.compile(r"top=8"), timeout=30_000)
+        page.get_by_text("Risk index weights (0 leaves a figure out)").click()
+        page.get_by_role("slider", name="Weight of demography").wait_for(timeout=30_000)
+        _move(page, "Weight of demography", 4)  # 5 -> 9: custom weights
+        page.wait_for_url(re.compile(r"weights=.*top=8"), timeout=30_000)
+        _settled(page)
+        residents = _metric(page, "Residents in priority wards")
+        older = _metric(page, "Residents 65+ in priority wards")
+        with page.expect_download(timeout=120_000) as pdf_download:
+            page.get_by_role("button", name="Evidence pack (PDF)").click()
+        pdf = PdfReader(pdf_download.value.path())
+        with page.expect_download(timeout=60_000) as csv_download:
+            page.get_by_role("button", name="Ward table (CSV, as in the pack)").click()
+        table = pd.read_csv(csv_download.value.path(), encoding="utf-8-sig")
+        browser.close()
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Priority wards: the 8 with the highest risk index." in text
+    assert "the weights chosen on screen" in text
+    assert f"They hold {residents} residents, {older} of them aged 65 or over." in text
+    priority = table[table["Priority ward (yes/no)"] == "yes"]
+    assert len(priority) == 8
+    assert f"{int(priority['Residents (people)'].sum()):,}" == residents
+    assert f"{int(priority['Residents aged 65+ (people)'].sum()):,}" == older
