@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_tables import labelled
 from bduk_fixtures import premises_rows, write_constituency_lookup, write_postcode_coverage
 from bduk_fixtures import write_premises as write_bduk
 from streamlit.testing.v1 import AppTest
@@ -233,7 +234,7 @@ def test_the_app_shows_traffords_ward_and_constituency_figures(built, monkeypatc
     low, high = (int(wards[f"premises_double_not_spot_{b}"].sum()) for b in ("min", "max"))
     assert double.value == f"{low:,} to {high:,}"
     table = next(
-        d.value for d in at.dataframe if "Constituency" in d.value.columns
+        t for t in map(labelled, at.dataframe) if "Constituency" in t.columns
     )  # the constituency table, with this authority's premises in each
     pcon = store.read_table(TRAFFORD, "constituency_plans", store=built)
     assert table["No gigabit and no plan"].tolist() == pcon["premises_no_gigabit_no_plan"].tolist()
