@@ -14,11 +14,13 @@ import os
 import re
 from dataclasses import replace
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 import evidence
+from evidence.charts import png_bytes
 from evidence.figures import LOCAL, EvidencePack
 from evidence.view import (
     FRAMES,
@@ -32,7 +34,7 @@ from evidence.view import (
 )
 from geo import api_coverage, gigabit, index, outreach
 from geo.indicators import INDICATORS, Indicator, in_words, ward_card
-from geo.maps import choropleth, classify, format_value
+from geo.maps import choropleth, classify, format_value, to_web
 from geo.postcodes import find_postcode
 from geo.trends import fixed_trend
 from ingest import settings, store
@@ -90,7 +92,8 @@ def place_of(la_code: str, store_path: str, built_at: str) -> evidence.Place:
 
 @st.cache_resource(show_spinner=False)
 def map_geometry_of(la_code: str, store_path: str, built_at: str):
-    return store.read_map_wards(la_code, store=store_path).geometry
+    # in WGS84, rounded, once per build: the map draws it as it is.
+    return to_web(store.read_map_wards(la_code, store=store_path)).geometry
 
 
 @st.cache_data(show_spinner=False)
@@ -126,6 +129,16 @@ def pack_of(view: ViewState, place: evidence.Place, frame, venues) -> EvidencePa
         replace(view, ward=None, outline="none"), place.manifest["built_at"], place, frame, venues
     )
     return replace(figures, view=view)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def trend_png(la_code: str, built_at: str, _place: evidence.Place) -> bytes:
+    # drawn once per build (about 1 s with matplotlib), not on every rerun.
+    figure = evidence.trend_chart(_place.trend)
+    try:
+        return png_bytes(figure, dpi=110)
+    finally:
+        plt.close(figure)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -799,7 +812,7 @@ st.markdown("#### Change across Ofcom releases, and evidence to take away")
 if pack.trend.empty:
     st.info("The store holds no Ofcom release for this place.")
 else:
-    st.pyplot(evidence.trend_chart(pack.trend))
+    st.image(trend_png(la_code, built_at, place))
     st.caption(
         "Hollow markers: superfast shares derived for releases that published 30-300 Mbit/s "
         "only (2016-2019). Shares recomputed from premises counts where published."

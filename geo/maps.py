@@ -28,6 +28,7 @@ import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from folium.template import Template
 
@@ -42,6 +43,8 @@ PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
 #: basemap would hide.
 NEUTRAL_PALETTE = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 NO_DATA = "#bdbdbd"
+#: The web map CRS as one object, so that wards already reprojected are known by identity.
+_WEB = pyproj.CRS.from_user_input(WEB_CRS)
 
 #: Tolerance of the ward map's coverage simplification, in metres (EPSG:27700). About one
 #: screen pixel at zoom 12 (23 m at 53°N), where a whole district fills the map; ONS's
@@ -172,8 +175,15 @@ def classify(values: pd.Series, indicator: Indicator, *, k: int = 5) -> Classes:
 
 
 def to_web(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Wards in WGS84 with coordinates rounded to 5 decimals (about 1 m) for a small payload."""
-    web = wards.to_crs(WEB_CRS)
+    """Wards in WGS84 with coordinates rounded to 5 decimals (about 1 m) for a small payload.
+
+    Wards that came out of this function are not reprojected again (their CRS is the very
+    object it gives): comparing CRSs costs about 50 ms in each new thread, and a Streamlit
+    rerun is one.
+    """
+    web = (
+        wards.copy() if wards.crs is _WEB else wards.to_crs(_WEB).set_crs(_WEB, allow_override=True)
+    )
     web["geometry"] = shapely.set_precision(
         web.geometry.to_numpy(), 10.0**-MAP_DECIMALS, mode="keep_collapsed"
     )

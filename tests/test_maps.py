@@ -476,3 +476,15 @@ def test_a_selected_demo_map_with_a_note_stays_small(demo_store):
         "ward in this store",
     )  # fmt: skip
     assert len(fmap.get_root().render().encode()) < 300_000
+
+
+def test_wards_already_made_web_ready_are_not_moved_again():
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["W1"]}, geometry=[shapely.box(380_000, 390_000, 381_000, 391_000)],
+        crs="EPSG:27700",
+    )  # fmt: skip
+    once = maps.to_web(wards)
+    twice = maps.to_web(once)
+    assert once.crs.to_epsg() == 4326 and twice.crs.to_epsg() == 4326
+    assert shapely.equals_exact(once.geometry.to_numpy(), twice.geometry.to_numpy(), 0).all()
+    assert twice.geometry.iloc[0].bounds == once.geometry.iloc[0].bounds
