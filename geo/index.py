@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from numbers import Integral
 from typing import Literal
 
+import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
@@ -523,7 +524,39 @@ def compute_index(
     >>> compute_index(wards)["risk_index"].tolist()  # the second is older and more deprived
     [0.0, 10.0]
     """
-    frame = wards if frame is None else frame
+    wards = _plain(wards)
+    return _index(wards, spec, wards if frame is None else _plain(frame), {})
+
+
+def _plain(wards: pd.DataFrame) -> pd.DataFrame:
+    """Return the ward table as a plain DataFrame without geometry (its columns read faster)."""
+    if isinstance(wards, gpd.GeoDataFrame):
+        return pd.DataFrame(wards.drop(columns=wards.geometry.name))
+    return wards
+
+
+def _scaled(wards: pd.DataFrame, frame: pd.DataFrame, name: str) -> tuple[pd.Series, float, float]:
+    """One indicator scaled 0 to 10 over the frame, with the frame's lowest and highest value."""
+    lower, upper = float(frame[name].min()), float(frame[name].max())
+    direction = INDICATORS[name].higher_is_worse
+    return (
+        scale_0_10(wards[name], higher_is_worse=direction, lower=lower, upper=upper),
+        lower,
+        upper,
+    )
+
+
+def _index(
+    wards: pd.DataFrame,
+    spec: IndexSpec,
+    frame: pd.DataFrame,
+    scaled: dict[str, tuple[pd.Series, float, float]],
+) -> pd.DataFrame:
+    """:func:`compute_index`, reusing (and filling) ``scaled``: :func:`_scaled` by indicator.
+
+    The scaled indicators do not depend on the weights, so :func:`rank_sensitivity` scales
+    each once for all the weightings it tries.
+    """
     weighted = _weighted(spec)
     apart, notes = _one_nation_only(weighted, _nations(wards, frame))
     notes = [*spec.notes, *notes]
@@ -541,13 +574,11 @@ def compute_index(
             if name in reasons:
                 notes.append(f"{name} left out of {component}: {reasons[name]}")
                 continue
-            lower, upper = float(frame[name].min()), float(frame[name].max())
+            if name not in scaled:
+                scaled[name] = _scaled(wards, frame, name)
+            scores[name], lower, upper = scaled[name]
             if lower == upper:
                 notes.append(f"{name} is {lower:g} on every ward of the frame: scores 0 for all")
-            direction = INDICATORS[name].higher_is_worse
-            scores[name] = scale_0_10(
-                wards[name], higher_is_worse=direction, lower=lower, upper=upper
-            )
             used[name] = weight
             gaps = wards[name].isna()
             if gaps.any():
@@ -664,8 +695,11 @@ def classify_index(
     return RiskClasses(ward_class, labels, notes)
 
 
-def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, IndexSpec]]:
-    """Each single weight moved by +step and -step (kept within 0 to 10), with a label."""
+def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, str | None, IndexSpec]]:
+    """Each single weight moved by +step and -step (kept within 0 to 10).
+
+    Yields ``(label, indicator moved or None for a component's own weight, changed spec)``.
+    """
     for component, part in spec.components.items():
         weights = {None: part.weight, **part.indicators}
         for indicator, old in weights.items():
@@ -673,6 +707,7 @@ def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, Index
             for new in sorted({min(old + step, MAX_WEIGHT), max(old - step, 0)} - {old}):
                 yield (
                     f"weight of {what} from {old} to {new}",
+                    indicator,
                     spec.with_weight(component, new, indicator=indicator),
                 )
 
@@ -714,12 +749,25 @@ def rank_sensitivity(
     _check_weight(step, "step")
     if step == 0:
         raise ValueError("step must be at least 1")
-    base = compute_index(wards, spec, frame=frame)
+    wards = _plain(wards)
+    frame = wards if frame is None else _plain(frame)
+    scaled: dict[str, tuple[pd.Series, float, float]] = {}
+    base = _index(wards, spec, frame, scaled)
+    # A figure with no value can never be scored, whatever its weight: its changes move no rank.
+    idle = {
+        name
+        for part in spec.components.values()
+        for name in part.indicators
+        if unusable(name, wards, frame) is not None
+    }
     ranks: dict[str, pd.Series] = {}
     skipped: list[str] = []
-    for label, changed in _one_weight_changes(spec, step):
+    for label, indicator, changed in _one_weight_changes(spec, step):
+        if indicator in idle:
+            ranks[label] = base["risk_rank"]
+            continue
         try:
-            ranks[label] = compute_index(wards, changed, frame=frame)["risk_rank"]
+            ranks[label] = _index(wards, changed, frame, scaled)["risk_rank"]
         except EmptyIndexError:
             skipped.append(label)
     moved = pd.DataFrame(ranks, index=wards.index).astype(float)

@@ -835,3 +835,25 @@ def test_the_authoritys_mobile_figure_does_not_settle_a_ward_whose_fixed_is_not_
     # By ward (not-spot postcodes), a ward that is not a mobile not-spot is not a double one.
     by_ward = wards.assign(pct_premises_in_mobile_not_spot_postcodes=[0.0, 0.0, 0.0])
     assert not_spots(by_ward)["double_not_spot"].tolist() == [False, False, False]
+
+
+@pytest.mark.parametrize("preset", ["default", "deri"])
+def test_sensitivity_gives_the_ranks_of_recomputing_each_change_from_scratch(demo_store, preset):
+    # One scaling per indicator, and no recomputation for a figure with no value, must give
+    # the ranks of compute_index run afresh for every one-weight change.
+    from geo import index
+
+    wards = store.read_wards("E08999999", store=demo_store)
+    wards["pct_residents_75_plus"] = np.nan  # a figure with no value: its changes move nothing
+    wards.loc[3, "pct_residents_65_plus"] = np.nan  # and a ward missing one value
+    spec = PRESETS[preset].spec
+    ranks = [compute_index(wards, spec)["risk_rank"]]
+    for _, _, changed in index._one_weight_changes(spec, 2):
+        try:
+            ranks.append(compute_index(wards, changed)["risk_rank"])
+        except EmptyIndexError:
+            continue
+    every = pd.concat(ranks, axis=1).astype(float)
+    out = rank_sensitivity(wards, spec)
+    assert out["rank_best"].astype(float).tolist() == every.min(axis=1).tolist()
+    assert out["rank_worst"].astype(float).tolist() == every.max(axis=1).tolist()
