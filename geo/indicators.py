@@ -664,7 +664,7 @@ def in_words(text: str) -> str:
 
 
 def _short_label(name: str) -> str:
-    """A label before its first bracket; a local-authority figure's whole, to say it is one."""
+    """Return a label before its first bracket (a local-authority figure's whole label)."""
     label = INDICATORS[name].label
     return label if INDICATORS[name].level == "local authority" else label.split(" (")[0]
 
