@@ -100,12 +100,12 @@ def test_map_draws_every_ward_and_a_click_opens_its_card(server, demo_store):
 
 
 def _settled(page) -> None:
-    """Wait until Streamlit has finished the rerun (its status widget says nothing runs)."""
+    """Wait until Streamlit has finished the rerun: script not running, no stale output."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
-        ".includes('Running')",
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector('[data-stale=\"true\"]')",
         timeout=60_000,
     )
     page.wait_for_timeout(300)
@@ -149,9 +149,11 @@ def test_the_downloaded_pdf_and_csv_state_the_figures_on_the_screen(server, tmp_
         page.wait_for_url(re.compile(r"top=8"), timeout=30_000)
         page.get_by_text("Risk index weights (0 leaves a figure out)").click()
         page.get_by_role("slider", name="Weight of demography").wait_for(timeout=30_000)
+        before = _metric(page, "Residents in priority wards")
         _move(page, "Weight of demography", 4)  # 5 -> 9: custom weights
         page.wait_for_url(re.compile(r"weights=.*top=8"), timeout=30_000)
         _settled(page)
+        assert _metric(page, "Residents in priority wards") != before  # the weights moved it
         residents = _metric(page, "Residents in priority wards")
         older = _metric(page, "Residents 65+ in priority wards")
         with page.expect_download(timeout=120_000) as pdf_download:
