@@ -377,16 +377,21 @@ def scale_0_10(
     return 10 * (share if higher_is_worse else 1 - share)
 
 
-def _weighted_mean(scores: pd.DataFrame, weights: Mapping[str, int]) -> pd.Series:
-    """Row-wise weighted mean over the columns each row has, weights renormalised per row."""
-    w = pd.Series(weights, dtype=float)
-    total = scores.notna().mul(w).sum(axis=1)
-    return scores.fillna(0).mul(w).sum(axis=1).div(total.where(total > 0))
+def _weighted_mean(scores: np.ndarray, weights: Sequence[int]) -> np.ndarray:
+    """Weighted mean of each ward over the inputs it has, weights renormalised per ward.
+
+    ``scores`` holds one row per input and one column per ward; ``weights`` one per row. A
+    ward with no input has NaN.
+    """
+    w = np.asarray(weights, dtype=float)[:, np.newaxis]
+    known = ~np.isnan(scores)
+    total = (known * w).sum(axis=0)
+    return (np.where(known, scores, 0.0) * w).sum(axis=0) / np.where(total > 0, total, np.nan)
 
 
-def _ward_names(wards: pd.DataFrame, mask: pd.Series) -> str:
+def _ward_names(wards: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
     """Names of the wards where ``mask`` holds (``ward_name`` if present, else the index)."""
-    names = wards.loc[mask, "ward_name"] if "ward_name" in wards else wards.index[mask.to_numpy()]
+    names = wards.loc[mask, "ward_name"] if "ward_name" in wards else wards.index[np.asarray(mask)]
     return ", ".join(str(n) for n in names)
 
 
@@ -430,7 +435,16 @@ def not_scored(names: Sequence[str], wards: pd.DataFrame, frame: pd.DataFrame) -
     An indicator is not scored when it has no value, or when a better measure of the same
     thing among ``names`` is scored (:data:`PREFERENCES`).
     """
-    reasons = {name: unusable(name, wards, frame) for name in names}
+    return _preferred({name: unusable(name, wards, frame) for name in names})
+
+
+def _preferred(reasons: Mapping[str, str | None]) -> dict[str, str]:
+    """Why each indicator is not scored, from why each has nothing to score (None: it has).
+
+    Adds, for each indicator with a value, the better measure of the same thing among
+    ``reasons`` that is scored in its place (:data:`PREFERENCES`).
+    """
+    reasons = dict(reasons)
     for order, why in PREFERENCES.items():
         scored = [name for name in order if name in reasons and reasons[name] is None]
         for name in scored[1:]:
@@ -525,7 +539,33 @@ def compute_index(
     [0.0, 10.0]
     """
     wards = _plain(wards)
-    return _index(wards, spec, wards if frame is None else _plain(frame), {})
+    frame = wards if frame is None else _plain(frame)
+    scored = _score(wards, frame, _weighted(spec))
+    combined = _combine(scored, spec)
+    risk = pd.Series(combined.risk, index=wards.index)
+    result = pd.concat(
+        [
+            pd.DataFrame({name: scored.scores[name] for name in combined.used}).add_prefix(
+                "score_"
+            ),
+            pd.DataFrame(
+                {
+                    component: pd.Series(values, index=wards.index)
+                    for component, values in combined.components.items()
+                }
+            ).add_prefix("component_"),
+            risk.rename("risk_index"),
+            _risk_rank(risk).astype("Int64").rename("risk_rank"),
+        ],
+        axis=1,
+    )
+    result.attrs = {
+        "notes": combined.notes,
+        "used_indicators": combined.used,
+        "component_weights": combined.component_weights,
+        "frame_size": len(frame),
+    }
+    return result
 
 
 def _plain(wards: pd.DataFrame) -> pd.DataFrame:
@@ -535,34 +575,109 @@ def _plain(wards: pd.DataFrame) -> pd.DataFrame:
     return wards
 
 
-def _scaled(wards: pd.DataFrame, frame: pd.DataFrame, name: str) -> tuple[pd.Series, float, float]:
-    """One indicator scaled 0 to 10 over the frame, with the frame's lowest and highest value."""
-    lower, upper = float(frame[name].min()), float(frame[name].max())
-    direction = INDICATORS[name].higher_is_worse
-    return (
-        scale_0_10(wards[name], higher_is_worse=direction, lower=lower, upper=upper),
-        lower,
-        upper,
+@dataclass(frozen=True)
+class _Scored:
+    """Indicators scaled 0 to 10 over a frame: what of the index does not depend on weights.
+
+    Attributes
+    ----------
+    wards : pandas.DataFrame
+        The wards scored.
+    nations : list of str
+        Nations of the wards and the frame (:func:`_nations`).
+    reasons : dict of str to str or None
+        Why each indicator asked for, bar those :func:`_one_nation_only` leaves out, has
+        nothing to score (:func:`unusable`); None when it has.
+    scores : dict of str to pandas.Series
+        :func:`scale_0_10` of each indicator that has something to score.
+    matrix : numpy.ndarray
+        The same scores, one row per indicator in ``scores`` order, one column per ward.
+    rows : dict of str to int
+        Row of each indicator in ``matrix``.
+    constant : dict of str to float
+        The value of each scored indicator that is the same on every ward of the frame.
+    gaps : dict of str to str
+        Names of the wards with no value of each scored indicator that some wards lack.
+    """
+
+    wards: pd.DataFrame
+    nations: list[str]
+    reasons: dict[str, str | None]
+    scores: dict[str, pd.Series]
+    matrix: np.ndarray
+    rows: dict[str, int]
+    constant: dict[str, float]
+    gaps: dict[str, str]
+
+
+def _score(wards: pd.DataFrame, frame: pd.DataFrame, names: Sequence[str]) -> _Scored:
+    """Scale each of ``names`` 0 to 10 over ``frame``, once for any weights (:class:`_Scored`)."""
+    nations = _nations(wards, frame)
+    apart, _ = _one_nation_only(names, nations)
+    reasons = {name: unusable(name, wards, frame) for name in names if name not in apart}
+    scores: dict[str, pd.Series] = {}
+    constant: dict[str, float] = {}
+    gaps: dict[str, str] = {}
+    for name, reason in reasons.items():
+        if reason is not None:
+            continue
+        lower, upper = float(frame[name].min()), float(frame[name].max())
+        if lower == upper:
+            constant[name] = lower
+        direction = INDICATORS[name].higher_is_worse
+        scores[name] = scale_0_10(wards[name], higher_is_worse=direction, lower=lower, upper=upper)
+        missing = wards[name].isna()
+        if missing.any():
+            gaps[name] = _ward_names(wards, missing)
+    matrix = np.array([score.to_numpy() for score in scores.values()]).reshape(
+        len(scores), len(wards)
     )
+    rows = {name: row for row, name in enumerate(scores)}
+    return _Scored(wards, nations, reasons, scores, matrix, rows, constant, gaps)
 
 
-def _index(
-    wards: pd.DataFrame,
-    spec: IndexSpec,
-    frame: pd.DataFrame,
-    scaled: dict[str, tuple[pd.Series, float, float]],
-) -> pd.DataFrame:
-    """:func:`compute_index`, reusing (and filling) ``scaled``: :func:`_scaled` by indicator.
+@dataclass(frozen=True)
+class _Combined:
+    """The index of one weighting, from :class:`_Scored` indicators.
 
-    The scaled indicators do not depend on the weights, so :func:`rank_sensitivity` scales
-    each once for all the weightings it tries.
+    Attributes
+    ----------
+    used : list of str
+        Indicators used, in spec order.
+    components : dict of str to numpy.ndarray
+        Score of each used component, by ward.
+    component_weights : dict of str to int
+        Weight of each used component.
+    risk : numpy.ndarray
+        The risk index, by ward (NaN where no value is usable).
+    notes : list of str
+        As :func:`compute_index` gives them.
+    """
+
+    used: list[str]
+    components: dict[str, np.ndarray]
+    component_weights: dict[str, int]
+    risk: np.ndarray
+    notes: list[str]
+
+
+def _combine(scored: _Scored, spec: IndexSpec) -> _Combined:
+    """Weighted means of ``scored`` with the weights of ``spec``: steps 2 and 3 of the index.
+
+    Every indicator ``spec`` weighs above 0 in a component weighed above 0 must have been
+    passed to :func:`_score`.
+
+    Raises
+    ------
+    EmptyIndexError
+        No indicator with weight above 0 in a component with weight above 0 is usable.
     """
     weighted = _weighted(spec)
-    apart, notes = _one_nation_only(weighted, _nations(wards, frame))
+    apart, notes = _one_nation_only(weighted, scored.nations)
     notes = [*spec.notes, *notes]
-    reasons = not_scored([n for n in weighted if n not in apart], wards, frame)
-    scores: dict[str, pd.Series] = {}
-    components: dict[str, pd.Series] = {}
+    reasons = _preferred({name: scored.reasons[name] for name in weighted if name not in apart})
+    used_names: list[str] = []
+    components: dict[str, np.ndarray] = {}
     component_weights: dict[str, int] = {}
     for component, part in spec.components.items():
         if part.weight == 0:
@@ -574,53 +689,46 @@ def _index(
             if name in reasons:
                 notes.append(f"{name} left out of {component}: {reasons[name]}")
                 continue
-            if name not in scaled:
-                scaled[name] = _scaled(wards, frame, name)
-            scores[name], lower, upper = scaled[name]
-            if lower == upper:
-                notes.append(f"{name} is {lower:g} on every ward of the frame: scores 0 for all")
-            used[name] = weight
-            gaps = wards[name].isna()
-            if gaps.any():
+            if name in scored.constant:
                 notes.append(
-                    f"no {name} for {_ward_names(wards, gaps)}: their {component} score uses "
-                    "the other indicators they have"
+                    f"{name} is {scored.constant[name]:g} on every ward of the frame: scores 0 "
+                    "for all"
+                )
+            used[name] = weight
+            if name in scored.gaps:
+                notes.append(
+                    f"no {name} for {scored.gaps[name]}: their {component} score uses the other "
+                    "indicators they have"
                 )
         if not used:
             notes.append(f"{component} component left out: no usable indicator weighted above 0")
             continue
-        components[component] = _weighted_mean(pd.DataFrame(scores)[list(used)], used)
+        used_names.extend(used)
+        rows = [scored.rows[name] for name in used]
+        components[component] = _weighted_mean(scored.matrix[rows], list(used.values()))
         component_weights[component] = part.weight
-        gaps = components[component].isna()
+        gaps = np.isnan(components[component])
         if gaps.any():
             notes.append(
-                f"no {component} score for {_ward_names(wards, gaps)}: their risk index uses the "
-                "other components"
+                f"no {component} score for {_ward_names(scored.wards, gaps)}: their risk index "
+                "uses the other components"
             )
     if not components:
         raise EmptyIndexError(
             "no indicator can be scored: every weight is 0 or every weighted indicator is "
             f"missing from the wards ({'; '.join(notes) or 'all weights 0'})"
         )
-    risk = _weighted_mean(pd.DataFrame(components), component_weights)
-    if risk.isna().any():
-        notes.append(f"no risk index for {_ward_names(wards, risk.isna())}: no usable value")
-    result = pd.concat(
-        [
-            pd.DataFrame(scores).add_prefix("score_"),
-            pd.DataFrame(components).add_prefix("component_"),
-            risk.rename("risk_index"),
-            risk.rank(ascending=False, method="min").astype("Int64").rename("risk_rank"),
-        ],
-        axis=1,
-    )
-    result.attrs = {
-        "notes": notes,
-        "used_indicators": list(scores),
-        "component_weights": component_weights,
-        "frame_size": len(frame),
-    }
-    return result
+    risk = _weighted_mean(np.array(list(components.values())), list(component_weights.values()))
+    if np.isnan(risk).any():
+        notes.append(
+            f"no risk index for {_ward_names(scored.wards, np.isnan(risk))}: no usable value"
+        )
+    return _Combined(used_names, components, component_weights, risk, notes)
+
+
+def _risk_rank(risk: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Rank each ward by risk index (each column apart): 1 = highest, ties share the best rank."""
+    return risk.rank(ascending=False, method="min")
 
 
 @dataclass(frozen=True)
@@ -695,11 +803,8 @@ def classify_index(
     return RiskClasses(ward_class, labels, notes)
 
 
-def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, str | None, IndexSpec]]:
-    """Each single weight moved by +step and -step (kept within 0 to 10).
-
-    Yields ``(label, indicator moved or None for a component's own weight, changed spec)``.
-    """
+def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, IndexSpec]]:
+    """Each single weight moved by +step and -step (kept within 0 to 10), with a label."""
     for component, part in spec.components.items():
         weights = {None: part.weight, **part.indicators}
         for indicator, old in weights.items():
@@ -707,7 +812,6 @@ def _one_weight_changes(spec: IndexSpec, step: int) -> Iterator[tuple[str, str |
             for new in sorted({min(old + step, MAX_WEIGHT), max(old - step, 0)} - {old}):
                 yield (
                     f"weight of {what} from {old} to {new}",
-                    indicator,
                     spec.with_weight(component, new, indicator=indicator),
                 )
 
@@ -725,6 +829,8 @@ def rank_sensitivity(
     by ``-step``, kept within 0 to 10, one at a time with every other weight as it was, and
     the index is recomputed on the same ``frame``. A change that would leave no weight is
     skipped (listed in ``attrs["skipped"]``). Interactions between weights are not explored.
+    The indicators are scaled once, for every change; each change only takes new weighted
+    means, so the ranks are those of :func:`compute_index` with the changed weights.
 
     Parameters
     ----------
@@ -751,31 +857,25 @@ def rank_sensitivity(
         raise ValueError("step must be at least 1")
     wards = _plain(wards)
     frame = wards if frame is None else _plain(frame)
-    scaled: dict[str, tuple[pd.Series, float, float]] = {}
-    base = _index(wards, spec, frame, scaled)
-    # A figure with no value can never be scored, whatever its weight: its changes move no rank.
-    idle = {
-        name
-        for part in spec.components.values()
-        for name in part.indicators
-        if unusable(name, wards, frame) is not None
-    }
-    ranks: dict[str, pd.Series] = {}
+    changes = list(_one_weight_changes(spec, step))
+    # every indicator any of the weightings can use (one weighed 0 here may be raised to step)
+    names = [name for weights in (spec, *dict(changes).values()) for name in _weighted(weights)]
+    scored = _score(wards, frame, list(dict.fromkeys(names)))
+    base = _combine(scored, spec)
+    risks: dict[str, np.ndarray] = {}
     skipped: list[str] = []
-    for label, indicator, changed in _one_weight_changes(spec, step):
-        if indicator in idle:
-            ranks[label] = base["risk_rank"]
-            continue
+    for label, changed in changes:
         try:
-            ranks[label] = _index(wards, changed, frame, scaled)["risk_rank"]
+            risks[label] = _combine(scored, changed).risk
         except EmptyIndexError:
             skipped.append(label)
-    moved = pd.DataFrame(ranks, index=wards.index).astype(float)
-    every = pd.concat([base["risk_rank"].astype(float), moved], axis=1)
-    shift = moved.sub(base["risk_rank"].astype(float), axis=0).abs().fillna(0)
+    risk_rank = _risk_rank(pd.Series(base.risk, index=wards.index)).astype("Int64")
+    moved = _risk_rank(pd.DataFrame(risks, index=wards.index))
+    every = pd.concat([risk_rank.astype(float), moved], axis=1)
+    shift = moved.sub(risk_rank.astype(float), axis=0).abs().fillna(0)
     result = pd.DataFrame(
         {
-            "risk_rank": base["risk_rank"],
+            "risk_rank": risk_rank,
             "rank_best": every.min(axis=1).astype("Int64"),
             "rank_worst": every.max(axis=1).astype("Int64"),
         },
@@ -786,9 +886,9 @@ def rank_sensitivity(
     result.loc[result["risk_rank"].isna(), ["rank_best", "rank_worst", "rank_range"]] = pd.NA
     result.attrs = {
         "step": step,
-        "changes": list(ranks),
+        "changes": list(risks),
         "skipped": skipped,
-        "notes": base.attrs["notes"],
+        "notes": base.notes,
     }
     return result
 

@@ -19,6 +19,7 @@ from geo.index import (
     EmptyIndexError,
     IndexSpec,
     PeopleReached,
+    _one_weight_changes,
     classify_index,
     compute_index,
     not_spots,
@@ -675,6 +676,93 @@ def test_sensitivity_covers_the_new_demography_weights_by_hand():
         assert any(f"weight of {name} (demography)" in change for change in changes)
 
 
+def assert_sensitivity_is_afresh(
+    out: pd.DataFrame, wards: pd.DataFrame, spec: IndexSpec, frame: pd.DataFrame | None = None
+) -> None:
+    """``out`` is what compute_index run afresh for every one-weight change (step 2) gives."""
+    base = compute_index(wards, spec, frame=frame)
+    ranks, skipped = {}, []
+    for label, changed in _one_weight_changes(spec, 2):
+        try:
+            ranks[label] = compute_index(wards, changed, frame=frame)["risk_rank"]
+        except EmptyIndexError:
+            skipped.append(label)
+    assert out.attrs == {
+        "step": 2, "changes": list(ranks), "skipped": skipped, "notes": base.attrs["notes"],
+    }  # fmt: skip
+    pd.testing.assert_series_equal(out["risk_rank"], base["risk_rank"])
+    for ward, rank in base["risk_rank"].items():
+        row = out.loc[ward]
+        if pd.isna(rank):
+            assert row[["rank_best", "rank_worst", "rank_range"]].isna().all(), ward
+            assert pd.isna(row["most_sensitive_to"]), ward
+            continue
+        # a change that leaves the ward with no index gives it no rank to compare
+        moved = {label: r[ward] for label, r in ranks.items() if pd.notna(r[ward])}
+        reached = [rank, *moved.values()]
+        assert (row["rank_best"], row["rank_worst"]) == (min(reached), max(reached)), ward
+        assert row["rank_range"] == max(reached) - min(reached), ward
+        shifts = {label: abs(r - rank) for label, r in moved.items()}
+        most = max(shifts.values(), default=0)
+        expected = next((label for label, s in shifts.items() if s == most), None) if most else None
+        assert (None if pd.isna(row["most_sensitive_to"]) else row["most_sensitive_to"]) == (
+            expected
+        ), ward
+
+
+#: Six wards with gaps: F has no value at all, B no 65+, pct_residents_disabled none.
+GAPPY = pd.DataFrame(
+    {
+        "ward_name": ["Ashby", "Bolton Vale", "Carrow", "Dunmore", "Elm", "Fenwick"],
+        "la_code": "E08000009",
+        "pct_premises_below_uso": [0.0, 4.0, np.nan, 1.0, 9.0, np.nan],
+        "pct_premises_without_superfast": [2.0, 30.0, 11.0, np.nan, 5.0, np.nan],
+        "pct_residents_65_plus": [10.0, np.nan, 30.0, 22.0, 18.0, np.nan],
+        "pct_residents_75_plus": [4.0, 9.0, 15.0, 3.0, 8.0, np.nan],
+        "pct_residents_disabled": np.nan,
+        "pct_residents_poor_english": [7.0, 7.0, 7.0, 7.0, 7.0, np.nan],
+        "imd_average_score": [40.0, 5.0, np.nan, 25.0, 12.0, np.nan],
+        "imd_average_rank": [900.0, 8000.0, 3000.0, 2000.0, 6000.0, np.nan],
+        "income_average_rank": [1500.0, np.nan, 2500.0, 9000.0, 400.0, np.nan],
+    },
+    index=list("ABCDEF"),
+)
+GAPPY_SPEC = spec_of(
+    infrastructure=({"pct_premises_below_uso": 5, "pct_premises_without_superfast": 3}, 0),
+    demography=(
+        {
+            "pct_residents_65_plus": 5,
+            "pct_residents_75_plus": 0,  # raised to 2 by one change: scored only then
+            "pct_residents_disabled": 2,
+            "pct_residents_poor_english": 4,
+        },
+        5,
+    ),
+    deprivation=({"imd_average_score": 2, "imd_average_rank": 5, "income_average_rank": 3}, 4),
+)
+
+
+@pytest.mark.parametrize("nations", ["one", "two"])
+def test_sensitivity_is_compute_index_afresh_for_every_change_with_gaps_and_zero_weights(
+    nations,
+):
+    # Each change takes new weighted means of indicators scaled once: an infrastructure
+    # weighed 0 (raised to 2), a 75+ weighed 0 (raised to 2), an IMD score weighed 2 (lowered
+    # to 0, so the IMD rank is scored in its place), a figure with no value and one the same
+    # everywhere; with a Welsh ward in the frame the deprivation indices are left out.
+    welsh = pd.DataFrame({"la_code": ["W06000015"], "imd_average_rank": [100.0]}, index=["W"])
+    frame = pd.concat([GAPPY, welsh]) if nations == "two" else None
+    out = rank_sensitivity(GAPPY, GAPPY_SPEC, frame=frame)
+    assert_sensitivity_is_afresh(out, GAPPY, GAPPY_SPEC, frame)
+    assert pd.isna(out.loc["F", "risk_rank"])
+    assert (out["rank_range"] > 0).any()
+    assert {
+        "weight of infrastructure component from 0 to 2",
+        "weight of pct_residents_75_plus (demography) from 0 to 2",
+        "weight of imd_average_score (deprivation) from 2 to 0",
+    } <= set(out.attrs["changes"])
+
+
 def test_a_change_that_leaves_no_weight_is_skipped():
     spec = spec_of(demography=({"pct_residents_65_plus": 2}, 2))
     out = rank_sensitivity(HAND, spec, step=2)
@@ -838,22 +926,12 @@ def test_the_authoritys_mobile_figure_does_not_settle_a_ward_whose_fixed_is_not_
 
 
 @pytest.mark.parametrize("preset", ["default", "deri"])
-def test_sensitivity_gives_the_ranks_of_recomputing_each_change_from_scratch(demo_store, preset):
-    # One scaling per indicator, and no recomputation for a figure with no value, must give
-    # the ranks of compute_index run afresh for every one-weight change.
-    from geo import index
-
-    wards = store.read_wards("E08999999", store=demo_store)
-    wards["pct_residents_75_plus"] = np.nan  # a figure with no value: its changes move nothing
-    wards.loc[3, "pct_residents_65_plus"] = np.nan  # and a ward missing one value
-    spec = PRESETS[preset].spec
-    ranks = [compute_index(wards, spec)["risk_rank"]]
-    for _, _, changed in index._one_weight_changes(spec, 2):
-        try:
-            ranks.append(compute_index(wards, changed)["risk_rank"])
-        except EmptyIndexError:
-            continue
-    every = pd.concat(ranks, axis=1).astype(float)
-    out = rank_sensitivity(wards, spec)
-    assert out["rank_best"].astype(float).tolist() == every.min(axis=1).tolist()
-    assert out["rank_worst"].astype(float).tolist() == every.max(axis=1).tolist()
+@pytest.mark.parametrize("gaps", [False, True])
+def test_sensitivity_on_the_demo_is_compute_index_afresh_for_every_change(demo_store, preset, gaps):
+    wards = store.read_wards(demo.DEMO_LA_CODE, store=demo_store)
+    if gaps:
+        wards["pct_residents_75_plus"] = np.nan  # a figure with no value: its changes move nothing
+        wards.loc[3, "pct_residents_65_plus"] = np.nan  # and a ward missing one value
+    out = rank_sensitivity(wards, PRESETS[preset].spec)
+    assert_sensitivity_is_afresh(out, wards, PRESETS[preset].spec)
+    assert (out["rank_range"] > 0).any()
