@@ -488,12 +488,16 @@ def indicator_changes(
             lambda p: p.get_by_role("combobox", name=SELECTORS["indicator"], exact=True),
             timeout,
         )
-        box.click()
         options = page.get_by_role("option")
-        try:
-            options.nth(1).wait_for(state="visible", timeout=timeout * 1000)
-        except PlaywrightTimeout:
-            raise UnmatchedError("the 'indicator' selectbox opened no list of 2+ options") from None
+        for _ in range(3):  # a click can land while the list closes: open it again
+            box.click()
+            try:
+                options.nth(1).wait_for(state="visible", timeout=timeout * 1000 / 3)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+        else:
+            raise UnmatchedError("the 'indicator' selectbox opened no list of 2+ options")
         option = options.nth(1 if i % 2 == 0 else 0)
         label = option.inner_text().strip()
         mark_map(page)
