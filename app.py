@@ -187,18 +187,11 @@ def start_widgets(wards: pd.DataFrame) -> None:
     The page reads the whole view before it draws the map, so widgets drawn further down (the
     ward card, the priority wards, the outreach settings) are read from the session first.
     """
-    defaults = {
+    first = ViewState(la_code)  # the view's own defaults, but for what depends on the place
+    defaults = {key: getattr(first, name) for name, key in KEYS.items()} | {
         "indicator": index.RISK_INDEX.name,
-        "preset": "default",
-        "frame": "authority",
-        "fixed_threshold": index.FIXED_NOT_SPOT_PCT,
-        "mobile_threshold": index.MOBILE_NOT_SPOT_PCT,
         "top": default_priority_count(len(wards)),
-        "ward": None,
-        "outline": "none",
-        "radius": outreach.WALKING_CATCHMENT_M,
-        "per_champion": evidence.view.RESIDENTS_PER_CHAMPION,
-        "listed": min(evidence.view.WARDS_LISTED, len(wards)),
+        "listed": min(first.wards_listed, len(wards)),
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
